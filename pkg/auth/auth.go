@@ -1,0 +1,73 @@
+// Package auth checks bearer tokens. Tokens are configured as
+// "token=principal" pairs; the principal is what the audit log records.
+package auth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// DevToken is the development token of the local stack (SPEC §6).
+const DevToken = "kaoping-dev-token"
+
+// Tokens maps bearer tokens to principals. Lookups compare hashes in constant
+// time so a token cannot be guessed from response timing.
+type Tokens struct {
+	entries []entry
+}
+
+type entry struct {
+	hash      [32]byte
+	principal string
+}
+
+// ParseTokens reads "token=principal,token2=principal2". A token without
+// "=principal" is its own principal's name "token".
+func ParseTokens(s string) (*Tokens, error) {
+	t := &Tokens{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		tok, principal, ok := strings.Cut(part, "=")
+		if !ok {
+			principal = "token"
+		}
+		if tok == "" {
+			return nil, fmt.Errorf("empty token in %q", part)
+		}
+		t.Add(tok, principal)
+	}
+	return t, nil
+}
+
+// Add registers a token for a principal.
+func (t *Tokens) Add(token, principal string) {
+	t.entries = append(t.entries, entry{hash: sha256.Sum256([]byte(token)), principal: principal})
+}
+
+// Lookup returns the principal of a token.
+func (t *Tokens) Lookup(token string) (string, bool) {
+	h := sha256.Sum256([]byte(token))
+	found, principal := false, ""
+	for _, e := range t.entries {
+		if subtle.ConstantTimeCompare(h[:], e.hash[:]) == 1 {
+			found, principal = true, e.principal
+		}
+	}
+	return principal, found
+}
+
+// Bearer returns the token of an "Authorization: Bearer <token>" header.
+func Bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}

@@ -1,0 +1,3 @@
+module kaoping/schemas
+
+go 1.26.8
