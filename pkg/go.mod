@@ -8,7 +8,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	golang.org/x/text v0.43.0
-	kaoping/schemas v0.0.0-00010101000000-000000000000
+	kaoping/schemas v0.0.0
 )
 
 require (
