@@ -1,0 +1,75 @@
+package scoring
+
+import "sort"
+
+// Entry is one peer to rank: its id, whether it has a score, and the score
+// rounded to hundredths.
+type Entry struct {
+	ID         string
+	Scored     bool
+	ScoreCenti int64
+}
+
+// Ranked is an entry with its place. Rank is 0 and Grade "" for an unscored one.
+type Ranked struct {
+	Entry
+	Rank  int
+	Grade string
+}
+
+// Rank orders peers by score descending, ties by id (byte order), unscored last
+// by id; equal scores share a rank and the next rank skips (1, 2, 2, 4). Grades
+// follow the model's bands, except that at most ⌊N/divisor⌋ peers (N counting
+// the unscored too) get the top band: walking the tie groups in rank order, a
+// group in the top band gets it only while it fits in the quota whole; from the
+// first group that does not fit, everyone in the top band gets the next grade.
+func (m *Model) Rank(entries []Entry) []Ranked {
+	out := make([]Ranked, len(entries))
+	for i, e := range entries {
+		out[i] = Ranked{Entry: e}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Scored != b.Scored {
+			return a.Scored
+		}
+		if a.Scored && a.ScoreCenti != b.ScoreCenti {
+			return a.ScoreCenti > b.ScoreCenti
+		}
+		return a.ID < b.ID
+	})
+	quota := len(entries) / m.ExcellentQuotaDivisor
+	quotaBroken := false
+	for i := 0; i < len(out) && out[i].Scored; {
+		j := i
+		for j < len(out) && out[j].Scored && out[j].ScoreCenti == out[i].ScoreCenti {
+			j++
+		}
+		band := m.band(out[i].ScoreCenti)
+		grade := m.Grades[band].Grade
+		if band == 0 && len(m.Grades) > 1 {
+			if !quotaBroken && j-i <= quota {
+				quota -= j - i
+			} else {
+				quotaBroken = true
+				grade = m.Grades[1].Grade
+			}
+		}
+		for k := i; k < j; k++ {
+			out[k].Rank = i + 1
+			out[k].Grade = grade
+		}
+		i = j
+	}
+	return out
+}
+
+// band is the index of the best grade whose lower bound the score reaches.
+func (m *Model) band(scoreCenti int64) int {
+	for i, g := range m.Grades {
+		if scoreCenti >= g.MinCenti {
+			return i
+		}
+	}
+	return len(m.Grades) - 1
+}
