@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Run is the state of one scoring run (SPEC §5 "Runs").
+type Run struct {
+	ID          string
+	Period      string
+	Model       string
+	ModelSHA256 string
+	// Kind is "ordinary", or "correction" for a run of a finalised period.
+	Kind      string
+	AsOfNs    int64
+	HighWater uint64
+	// Status is running, done or failed.
+	Status string
+	Error  string
+	// Counts is a JSON object.
+	Counts    string
+	UpdatedNs int64
+}
+
+// Run states.
+const (
+	StatusRunning = "running"
+	StatusDone    = "done"
+	StatusFailed  = "failed"
+)
+
+// SaveRun appends the run's current state; earlier states stay.
+func (s *Store) SaveRun(ctx context.Context, r Run) error {
+	if r.UpdatedNs == 0 {
+		r.UpdatedNs = time.Now().UnixNano()
+	}
+	if r.Counts == "" {
+		r.Counts = "{}"
+	}
+	batch, err := s.conn.PrepareBatch(ctx, qInsertRun)
+	if err != nil {
+		return fmt.Errorf("prepare run: %w", err)
+	}
+	if err := batch.Append(r.ID, r.Period, r.Model, r.ModelSHA256, r.Kind, r.AsOfNs, r.HighWater, r.Status, r.Error, r.Counts, r.UpdatedNs); err != nil {
+		_ = batch.Abort()
+		return fmt.Errorf("append run: %w", err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("save run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Runs returns the newest state of every run of a period ("" for all), oldest first.
+func (s *Store) Runs(ctx context.Context, period string) ([]Run, error) {
+	return s.runs(ctx, period, "")
+}
+
+// Run returns the newest state of one run, or ErrNotFound.
+func (s *Store) Run(ctx context.Context, id string) (Run, error) {
+	runs, err := s.runs(ctx, "", id)
+	if err != nil {
+		return Run{}, err
+	}
+	if len(runs) == 0 {
+		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+func (s *Store) runs(ctx context.Context, period, id string) ([]Run, error) {
+	rows, err := s.conn.Query(ctx, qRuns, period, period, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("query runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		if err := rows.Scan(&r.ID, &r.Period, &r.Model, &r.ModelSHA256, &r.Kind, &r.AsOfNs, &r.HighWater, &r.Status, &r.Error, &r.Counts, &r.UpdatedNs); err != nil {
+			return nil, fmt.Errorf("scan run: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Result is one subject's stored result in one run.
+type Result struct {
+	RunID      string
+	Period     string
+	Kind       string
+	Subject    string
+	Name       string
+	Level      string
+	Unit       string
+	Path       []string
+	Scored     bool
+	ScoreCenti int64
+	// Detail is the explanation as JSON.
+	Detail string
+}
+
+// SaveResults writes a run's results in one batch.
+func (s *Store) SaveResults(ctx context.Context, results []Result) error {
+	if len(results) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, qInsertResults)
+	if err != nil {
+		return fmt.Errorf("prepare results: %w", err)
+	}
+	for _, r := range results {
+		var scored uint8
+		if r.Scored {
+			scored = 1
+		}
+		path := r.Path
+		if path == nil {
+			path = []string{}
+		}
+		if err := batch.Append(r.RunID, r.Period, r.Kind, r.Subject, r.Name, r.Level, r.Unit, path, scored, r.ScoreCenti, r.Detail); err != nil {
+			_ = batch.Abort()
+			return fmt.Errorf("append result %s: %w", r.Subject, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("save %d results: %w", len(results), err)
+	}
+	return nil
+}
+
+// Results returns a run's results of one subject kind ("unit" or "cadre"),
+// all subjects when subject is "".
+func (s *Store) Results(ctx context.Context, runID, kind, subject string) ([]Result, error) {
+	rows, err := s.conn.Query(ctx, qResults, runID, kind, subject, subject)
+	if err != nil {
+		return nil, fmt.Errorf("query results: %w", err)
+	}
+	defer rows.Close()
+	var out []Result
+	for rows.Next() {
+		var r Result
+		var scored uint8
+		if err := rows.Scan(&r.RunID, &r.Period, &r.Kind, &r.Subject, &r.Name, &r.Level, &r.Unit, &r.Path, &scored, &r.ScoreCenti, &r.Detail); err != nil {
+			return nil, fmt.Errorf("scan result: %w", err)
+		}
+		r.Scored = scored == 1
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AuditEntry is one read of rankings, explanations or reports.
+type AuditEntry struct {
+	At        time.Time
+	Principal string
+	Method    string
+	Path      string
+	Query     string
+	Status    uint16
+}
+
+// Audit appends an entry to the audit log.
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	batch, err := s.conn.PrepareBatch(ctx, qInsertAudit)
+	if err != nil {
+		return fmt.Errorf("prepare audit: %w", err)
+	}
+	if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
+		_ = batch.Abort()
+		return err
+	}
+	return batch.Send()
+}

@@ -1,0 +1,201 @@
+// Package store is kaoping's ClickHouse: the connection (with retries while the
+// server is away), the migrations embedded from schemas/clickhouse, batched
+// inserts with explicit column lists, and the queries of the scorer and the
+// api. SQL lives in queries.go.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"kaoping/schemas"
+)
+
+// Options say where ClickHouse is.
+type Options struct {
+	Addr     string // host:port of the native protocol
+	Database string
+	Username string
+	Password string
+	// MaxExecutionTime bounds every query on the server.
+	MaxExecutionTime time.Duration
+}
+
+// Store is an open connection to kaoping's database.
+type Store struct {
+	conn driver.Conn
+	db   string
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (o Options) clickhouse(database string) *clickhouse.Options {
+	user := o.Username
+	if user == "" {
+		user = "default"
+	}
+	met := o.MaxExecutionTime
+	if met == 0 {
+		met = 5 * time.Minute
+	}
+	return &clickhouse.Options{
+		Addr:        []string{o.Addr},
+		Auth:        clickhouse.Auth{Database: database, Username: user, Password: o.Password},
+		Settings:    clickhouse.Settings{"max_execution_time": int(met.Seconds())},
+		DialTimeout: 5 * time.Second,
+	}
+}
+
+// Open connects to ClickHouse, creates the database if needed and applies the
+// migrations. While ClickHouse cannot be reached it waits and retries (logging
+// each failure) until ctx ends: a service started before its database must not
+// give up.
+func Open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
+	if !identRE.MatchString(o.Database) {
+		return nil, fmt.Errorf("database name %q is not a plain identifier", o.Database)
+	}
+	wait := 200 * time.Millisecond
+	for {
+		s, err := open(ctx, o)
+		if err == nil {
+			return s, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("open clickhouse %s: %w (last error: %v)", o.Addr, ctx.Err(), err)
+		}
+		log.Warn("clickhouse not ready, retrying", "addr", o.Addr, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func open(ctx context.Context, o Options) (*Store, error) {
+	boot, err := clickhouse.Open(o.clickhouse("default"))
+	if err != nil {
+		return nil, err
+	}
+	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+	boot.Close()
+	if err != nil {
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+	conn, err := clickhouse.Open(o.clickhouse(o.Database))
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Ping(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	s := &Store{conn: conn, db: o.Database}
+	if err := s.migrate(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connection.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Ping checks the connection.
+func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+
+// migrate applies schemas/clickhouse/*.sql in name order, each once. Every
+// statement is idempotent (IF NOT EXISTS), so two services migrating at once
+// is harmless.
+func (s *Store) migrate(ctx context.Context) error {
+	if err := s.conn.Exec(ctx, qCreateMigrations); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	applied := map[string]bool{}
+	rows, err := s.conn.Query(ctx, qAppliedMigrations)
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[name] = true
+	}
+	rows.Close()
+	names, err := fs.Glob(schemas.ClickHouse, "clickhouse/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if applied[name] {
+			continue
+		}
+		b, err := fs.ReadFile(schemas.ClickHouse, name)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range statements(string(b)) {
+			if err := s.conn.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+		}
+		if err := s.recordMigration(ctx, name); err != nil {
+			return fmt.Errorf("record migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// recordMigration notes an applied migration. Inserts go through a batch:
+// the native protocol sends rows as data blocks, not as query text.
+func (s *Store) recordMigration(ctx context.Context, name string) error {
+	batch, err := s.conn.PrepareBatch(ctx, qRecordMigration)
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(name, time.Now().UnixNano()); err != nil {
+		_ = batch.Abort()
+		return err
+	}
+	return batch.Send()
+}
+
+// statements splits a migration into statements at semicolons that end a
+// line, dropping comment lines.
+func statements(sql string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(sql, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") || trimmed == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(trimmed, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if rest := strings.TrimSpace(cur.String()); rest != "" {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// ErrNotFound is returned when a run or result does not exist.
+var ErrNotFound = errors.New("not found")
