@@ -33,6 +33,8 @@ const (
 	HeaderReason          = "Kaoping-Reason"
 	HeaderOriginalSubject = "Kaoping-Original-Subject"
 	HeaderOriginalSeq     = "Kaoping-Original-Seq"
+	// HeaderOriginalPos is the event's position inside a message that carries several.
+	HeaderOriginalPos = "Kaoping-Original-Pos"
 )
 
 // Config sizes the streams. The zero value is completed by defaults suited to one machine.

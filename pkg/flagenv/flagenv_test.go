@@ -1,0 +1,43 @@
+package flagenv
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestCommandLineWinsOverEnvironmentOverDefault(t *testing.T) {
+	fs := flag.NewFlagSet("svc", flag.ContinueOnError)
+	a := fs.String("a", "def-a", "")
+	b := fs.String("b", "def-b", "")
+	c := fs.Int("c", 1, "")
+	env := map[string]string{"a": "X_A", "b": "X_B", "c": "X_C"}
+	getenv := func(k string) string { return map[string]string{"X_A": "env-a", "X_B": "env-b"}[k] }
+	if err := Parse(fs, []string{"--b", "cli-b"}, getenv, env, "", &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if *a != "env-a" || *b != "cli-b" || *c != 1 {
+		t.Errorf("a=%s b=%s c=%d", *a, *b, *c)
+	}
+}
+
+func TestBadEnvironmentValueIsNamed(t *testing.T) {
+	fs := flag.NewFlagSet("svc", flag.ContinueOnError)
+	fs.Int("n", 1, "")
+	err := Parse(fs, nil, func(string) string { return "many" }, map[string]string{"n": "X_N"}, "", &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "X_N") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHelpListsEnvironment(t *testing.T) {
+	fs := flag.NewFlagSet("svc", flag.ContinueOnError)
+	fs.String("addr", ":1", "listen address")
+	var out bytes.Buffer
+	err := Parse(fs, []string{"--help"}, func(string) string { return "" }, map[string]string{"addr": "X_ADDR"}, "A service.", &out)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "X_ADDR") {
+		t.Fatalf("err=%v out=%s", err, out.String())
+	}
+}

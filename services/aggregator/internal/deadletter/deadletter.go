@@ -1,0 +1,111 @@
+// Package deadletter lists the messages the aggregator could not store, with
+// their reasons, and replays one into the events stream once the cause is
+// fixed (a schema change, a clock that ran ahead).
+package deadletter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"kaoping/pkg/stream"
+)
+
+// Letter is one dead letter.
+type Letter struct {
+	Sequence         uint64          `json:"sequence"`
+	At               time.Time       `json:"at"`
+	Reason           string          `json:"reason"`
+	OriginalSubject  string          `json:"original_subject"`
+	OriginalSequence uint64          `json:"original_sequence"`
+	OriginalPosition int             `json:"original_position"`
+	Body             json.RawMessage `json:"body,omitempty"`
+	// Text holds a body that is not JSON.
+	Text string `json:"text,omitempty"`
+}
+
+// List returns up to limit dead letters with a sequence above after, oldest first.
+func List(ctx context.Context, js jetstream.JetStream, after uint64, limit int) ([]Letter, error) {
+	s, err := js.Stream(ctx, stream.DeadLetterStream)
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter stream: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	letters := []Letter{}
+	for seq := max(after+1, info.State.FirstSeq); seq <= info.State.LastSeq && len(letters) < limit; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // replayed and deleted
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dead letter %d: %w", seq, err)
+		}
+		letters = append(letters, toLetter(m))
+	}
+	return letters, nil
+}
+
+func toLetter(m *jetstream.RawStreamMsg) Letter {
+	l := Letter{Sequence: m.Sequence, At: m.Time, Reason: m.Header.Get(stream.HeaderReason),
+		OriginalSubject: m.Header.Get(stream.HeaderOriginalSubject)}
+	l.OriginalSequence, _ = strconv.ParseUint(m.Header.Get(stream.HeaderOriginalSeq), 10, 64)
+	l.OriginalPosition, _ = strconv.Atoi(m.Header.Get(stream.HeaderOriginalPos))
+	if json.Valid(m.Data) {
+		l.Body = m.Data
+	} else {
+		l.Text = string(m.Data)
+	}
+	return l
+}
+
+// ErrNotFound means there is no dead letter with that sequence.
+var ErrNotFound = errors.New("no such dead letter")
+
+// Replay publishes dead letter seq again into the events stream, on the
+// subject of its type, and deletes it from the dead letters. It carries no
+// message id: the original id may still be inside the duplicate window, and a
+// copy that does get stored twice is dropped by the queries. If it is still
+// invalid, the aggregator dead-letters it again with the current reason.
+func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
+	s, err := js.Stream(ctx, stream.DeadLetterStream)
+	if err != nil {
+		return 0, fmt.Errorf("dead-letter stream: %w", err)
+	}
+	m, err := s.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(m.Data, &head)
+	subject := m.Header.Get(stream.HeaderOriginalSubject)
+	if head.Type != "" {
+		subject = stream.Subject(head.Type)
+	}
+	if subject == "" {
+		subject = stream.Subject("unknown")
+	}
+	out := nats.NewMsg(subject)
+	out.Data = m.Data
+	ack, err := js.PublishMsg(ctx, out)
+	if err != nil {
+		return 0, fmt.Errorf("replay %d: %w", seq, err)
+	}
+	if err := s.DeleteMsg(ctx, seq); err != nil {
+		return ack.Sequence, fmt.Errorf("replayed as %d but not deleted: %w", ack.Sequence, err)
+	}
+	return ack.Sequence, nil
+}

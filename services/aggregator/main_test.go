@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/publish"
+	"kaoping/pkg/store"
+	"kaoping/pkg/stream"
+	"kaoping/pkg/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// eventually polls f until it returns nil or the time is up.
+func eventually(t *testing.T, d time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop runs the real aggregator
+// on an embedded NATS and a real ClickHouse.
+func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
+	n := testkit.StartNATS(t)
+	ch := testkit.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	// A tiny duplicate window, so a resend lands outside it.
+	js := n.EnsureStreams(t, stream.Config{DuplicateWindow: 200 * time.Millisecond})
+	addr := freeAddr(t)
+	env := map[string]string{
+		"KAOPING_NATS_URL": n.URL, "KAOPING_CLICKHOUSE_ADDR": ch.Addr, "KAOPING_CLICKHOUSE_DATABASE": db,
+		"KAOPING_AGGREGATOR_ADDR": addr, "KAOPING_STREAM_DUPLICATE_WINDOW": "200ms",
+		"KAOPING_AGGREGATOR_FLUSH_INTERVAL": "100ms",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"aggregator"}, func(k string) string { return env[k] }, io.Discard) }()
+	t.Cleanup(cancel)
+
+	pub, err := publish.New(js, "/sources/hotline", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 7, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	var evs []event.Event
+	for i := range 50 {
+		e, err := pub.Event(fmt.Sprintf("resp-%d", i), event.TypeComplaintResponded, at, event.ComplaintRef{ComplaintID: fmt.Sprintf("HX%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	if _, err := pub.PublishAll(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // past the duplicate window
+	res, err := pub.Publish(ctx, evs[0])
+	if err != nil || res.Duplicate {
+		t.Fatalf("resend outside the window: %+v %v", res, err)
+	}
+	// A poison message and a message with one valid and one invalid event.
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.Subject(event.TypeComplaintResponded), Data: []byte(`{"not":"an event"`)}); err != nil {
+		t.Fatal(err)
+	}
+	pair := fmt.Sprintf(`[%s, {"specversion":"1.0","id":"x","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"HX1","phone":"1"}}]`, evs[1].Raw)
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.Subject(event.TypeComplaintResponded), Data: []byte(pair)}); err != nil {
+		t.Fatal(err)
+	}
+
+	hw, err := stream.HighWater(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.WaitProcessed(ctx, js, hw, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got, err := st.CountEvents(ctx); err != nil || got != 50 {
+		t.Fatalf("distinct events stored = %d, %v; want 50", got, err)
+	}
+
+	// The dead letters are listed with their reasons.
+	var body struct {
+		DeadLetters []struct {
+			Reason           string `json:"reason"`
+			OriginalPosition int    `json:"original_position"`
+		} `json:"dead_letters"`
+	}
+	eventually(t, 10*time.Second, func() error {
+		resp, err := http.Get("http://" + addr + "/v1/deadletters")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return err
+		}
+		if len(body.DeadLetters) != 2 {
+			return fmt.Errorf("dead letters = %+v", body.DeadLetters)
+		}
+		return nil
+	})
+	if !strings.Contains(body.DeadLetters[0].Reason, "JSON") || !strings.Contains(body.DeadLetters[1].Reason, "phone") || body.DeadLetters[1].OriginalPosition != 1 {
+		t.Errorf("dead letters = %+v", body.DeadLetters)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("aggregator did not stop")
+	}
+}
