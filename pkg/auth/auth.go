@@ -3,6 +3,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -70,4 +71,32 @@ func Bearer(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(tok), true
+}
+
+type principalKey struct{}
+
+// Require answers 401 with a JSON error unless the request carries a known
+// bearer token; the handler finds the token's principal with Principal.
+func Require(tokens *Tokens, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := Bearer(r)
+		principal, known := "", false
+		if ok {
+			principal, known = tokens.Lookup(tok)
+		}
+		if !known {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kaoping"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"missing or unknown bearer token"}` + "\n"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal)))
+	})
+}
+
+// Principal is the principal Require found for the request.
+func Principal(ctx context.Context) string {
+	p, _ := ctx.Value(principalKey{}).(string)
+	return p
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"kaoping/pkg/scoring"
 )
 
 // Run is the state of one scoring run (SPEC §5 "Runs").
@@ -174,4 +176,15 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 		return err
 	}
 	return batch.Send()
+}
+
+// DoneRuns picks the done runs out of a period's runs, for scoring.FinalRun.
+func DoneRuns(runs []Run) []scoring.RunRef {
+	var done []scoring.RunRef
+	for _, x := range runs {
+		if x.Status == StatusDone {
+			done = append(done, scoring.RunRef{ID: x.ID, AsOfNs: x.AsOfNs})
+		}
+	}
+	return done
 }
