@@ -1,0 +1,462 @@
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ClickHouse is a throwaway ClickHouse server run from the installed binary as
+// a plain child process, with its config, data and logs in one directory.
+type ClickHouse struct {
+	// Addr is host:port of the native protocol (what clickhouse-go speaks).
+	Addr string
+	// HTTPAddr is host:port of the HTTP interface (/ping).
+	HTTPAddr string
+	// Dir holds config.xml, users.xml, the data directory and the logs.
+	Dir string
+
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed once the process has been reaped
+	waitErr error         // set before exited is closed
+	stop    sync.Once
+	dbSeq   atomic.Int64
+}
+
+// How long a server may take to answer /ping, and to stop after SIGTERM.
+const (
+	clickHouseReadyTimeout = 60 * time.Second
+	clickHouseStopTimeout  = 5 * time.Second
+	// clickHouseQueryTimeout is max_execution_time, in seconds, on every test
+	// connection: a runaway query fails the test instead of hanging it.
+	clickHouseQueryTimeout = 60
+)
+
+// StartClickHouse starts a ClickHouse server of its own for this test, on free
+// ports of 127.0.0.1, stopped by t.Cleanup. It fails the test, saying to run
+// `make deps`, when no ClickHouse binary is installed. Starting a server costs
+// a few seconds: most tests should share one with SharedClickHouse.
+func StartClickHouse(t testing.TB) *ClickHouse {
+	t.Helper()
+	c, err := startClickHouse(t.TempDir())
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+var shared struct {
+	once sync.Once
+	mu   sync.Mutex
+	ch   *ClickHouse
+	err  error
+}
+
+// SharedClickHouse returns the one ClickHouse server of this test binary,
+// started on first use. Tests keep apart by using their own database
+// (NewDatabase). The server is stopped and its directory removed by Main, so a
+// package that uses SharedClickHouse should have
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+//
+// Without it the server still dies with the test binary (it is started with
+// Pdeathsig), but its temporary directory is left behind.
+func SharedClickHouse(t testing.TB) *ClickHouse {
+	t.Helper()
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kaoping-clickhouse-")
+		if err != nil {
+			shared.err = fmt.Errorf("shared clickhouse dir: %w", err)
+			return
+		}
+		ch, err := startClickHouse(dir)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			shared.err = err
+			return
+		}
+		shared.mu.Lock()
+		shared.ch = ch
+		shared.mu.Unlock()
+	})
+	if shared.err != nil {
+		t.Fatalf("testkit: shared ClickHouse: %v", shared.err)
+	}
+	return shared.ch
+}
+
+// Main runs the tests of a package and then stops what they shared (the
+// shared ClickHouse server), and exits with the tests' exit code. Call it from
+// TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops the shared ClickHouse server, if one was started, and
+// removes its directory. Main calls it; a TestMain with more to do after
+// m.Run can call it itself.
+func StopShared() {
+	shared.mu.Lock()
+	ch := shared.ch
+	shared.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	ch.Stop()
+	_ = os.RemoveAll(ch.Dir)
+}
+
+// Options returns client options for the native protocol on database, with
+// max_execution_time set so no test query can hang.
+func (c *ClickHouse) Options(database string) *clickhouse.Options {
+	return &clickhouse.Options{
+		Addr:        []string{c.Addr},
+		Auth:        clickhouse.Auth{Database: database, Username: "default"},
+		DialTimeout: 10 * time.Second,
+		Settings:    clickhouse.Settings{"max_execution_time": clickHouseQueryTimeout},
+	}
+}
+
+// Connect opens a native connection to database ("" is "default"), closed by
+// t.Cleanup.
+func (c *ClickHouse) Connect(t testing.TB, database string) driver.Conn {
+	t.Helper()
+	if database == "" {
+		database = "default"
+	}
+	conn, err := clickhouse.Open(c.Options(database))
+	if err != nil {
+		t.Fatalf("testkit: open clickhouse %s: %v", c.Addr, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// NewDatabase creates a fresh database with a unique name (test_<n>) and
+// returns the name; t.Cleanup drops it.
+func (c *ClickHouse) NewDatabase(t testing.TB) string {
+	t.Helper()
+	name := "test_" + strconv.FormatInt(c.dbSeq.Add(1), 10)
+	conn, err := clickhouse.Open(c.Options("default"))
+	if err != nil {
+		t.Fatalf("testkit: open clickhouse %s: %v", c.Addr, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The name is ours (test_<n>), never input, so it may be spliced in.
+	if err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testkit: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-c.exited:
+			return // the server is gone, and its data with it
+		default:
+		}
+		conn, err := clickhouse.Open(c.Options("default"))
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+			t.Logf("testkit: drop database %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// Stop stops the server: SIGTERM, then SIGKILL if it has not exited in a few
+// seconds. It is safe to call more than once.
+func (c *ClickHouse) Stop() {
+	c.stop.Do(func() {
+		select {
+		case <-c.exited:
+			return
+		default:
+		}
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.exited:
+		case <-time.After(clickHouseStopTimeout):
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+	})
+}
+
+// Pid is the server's process id.
+func (c *ClickHouse) Pid() int { return c.cmd.Process.Pid }
+
+// ClickHouseBinary returns the command that runs a ClickHouse server:
+// clickhouse-server, or `clickhouse server` where only the single binary of
+// newer releases is installed.
+func ClickHouseBinary() (path string, args []string, err error) {
+	for _, name := range []string{"clickhouse-server", "/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil, nil
+		}
+	}
+	for _, name := range []string{"clickhouse", "/usr/bin/clickhouse"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, []string{"server"}, nil
+		}
+	}
+	return "", nil, errors.New("no ClickHouse server installed (neither clickhouse-server nor clickhouse found): run `make deps`")
+}
+
+// startClickHouse writes the config into dir and starts a server on free
+// ports. A port taken between choosing and binding makes the server exit; it
+// is then tried again on other ports.
+func startClickHouse(dir string) (*ClickHouse, error) {
+	bin, args, err := ClickHouseBinary()
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := startClickHouseOnce(dir, bin, args)
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		if !errors.Is(err, errPortTaken) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+var errPortTaken = errors.New("port already in use")
+
+func startClickHouseOnce(dir, bin string, args []string) (*ClickHouse, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	cfg := clickHouseConfig{
+		Dir:      dir,
+		DataDir:  filepath.Join(dir, "data") + "/",
+		TCPPort:  ports[0],
+		HTTPPort: ports[1],
+	}
+	for _, f := range []struct {
+		name string
+		tmpl *template.Template
+	}{{"config.xml", configTemplate}, {"users.xml", usersTemplate}} {
+		var b bytes.Buffer
+		if err := f.tmpl.Execute(&b, cfg); err != nil {
+			return nil, fmt.Errorf("clickhouse %s: %w", f.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
+			return nil, fmt.Errorf("clickhouse %s: %w", f.name, err)
+		}
+	}
+	// Logs from an earlier attempt would confuse the diagnosis of this one.
+	for _, name := range []string{"server.log", "server.err.log", "stdout.log"} {
+		_ = os.Remove(filepath.Join(dir, name))
+	}
+	out, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse stdout log: %w", err)
+	}
+
+	c := &ClickHouse{
+		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.TCPPort)),
+		HTTPAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
+		Dir:      dir,
+		exited:   make(chan struct{}),
+	}
+	c.cmd = exec.Command(bin, append(args, "--config-file="+filepath.Join(dir, "config.xml"))...)
+	c.cmd.Dir = dir
+	c.cmd.Stdout = out
+	c.cmd.Stderr = out
+	// Pdeathsig fires when the thread that started the child exits, not the
+	// process: the child is started and waited for on one locked thread, which
+	// therefore lives exactly as long as the test binary or the server.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		if err := c.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		c.waitErr = c.cmd.Wait()
+		_ = out.Close()
+		close(c.exited)
+	}()
+	if err := <-started; err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+
+	if err := c.waitReady(clickHouseReadyTimeout); err != nil {
+		c.Stop()
+		tail := c.logTail()
+		if strings.Contains(tail, "Address already in use") {
+			return nil, fmt.Errorf("clickhouse: %w: %v", errPortTaken, err)
+		}
+		return nil, fmt.Errorf("clickhouse in %s: %v\n--- tail of its logs ---\n%s", dir, err, tail)
+	}
+	return c, nil
+}
+
+// waitReady polls /ping until the server answers Ok., it exits, or timeout.
+func (c *ClickHouse) waitReady(timeout time.Duration) error {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	url := "http://" + c.HTTPAddr + "/ping"
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-c.exited:
+			return fmt.Errorf("server exited before it was ready: %v", c.waitErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server not ready after %s (last /ping: %v)", timeout, err)
+		}
+	}
+}
+
+// logTail is the end of the error log and of the captured stdout and stderr.
+func (c *ClickHouse) logTail() string {
+	var b strings.Builder
+	for _, name := range []string{"server.err.log", "stdout.log"} {
+		data, err := os.ReadFile(filepath.Join(c.Dir, name))
+		if err != nil || len(bytes.TrimSpace(data)) == 0 {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		fmt.Fprintf(&b, "%s:\n%s\n", name, strings.Join(lines, "\n"))
+	}
+	if b.Len() == 0 {
+		return "(no log output)"
+	}
+	return b.String()
+}
+
+// freePorts asks the kernel for n distinct free ports on 127.0.0.1.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	lns := make([]net.Listener, 0, n)
+	defer func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("free port: %w", err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+type clickHouseConfig struct {
+	Dir, DataDir      string
+	TCPPort, HTTPPort int
+}
+
+// The config is the smallest one both 18.16 (Debian) and current releases
+// accept: the root element <yandex> is still read by current releases. Caches
+// are small because tests hold little data and the machines are small.
+var configTemplate = template.Must(template.New("config.xml").Parse(`<?xml version="1.0"?>
+<yandex>
+    <logger>
+        <level>information</level>
+        <log>{{.Dir}}/server.log</log>
+        <errorlog>{{.Dir}}/server.err.log</errorlog>
+        <size>100M</size>
+        <count>1</count>
+    </logger>
+    <listen_host>127.0.0.1</listen_host>
+    <tcp_port>{{.TCPPort}}</tcp_port>
+    <http_port>{{.HTTPPort}}</http_port>
+    <max_connections>1024</max_connections>
+    <keep_alive_timeout>3</keep_alive_timeout>
+    <max_concurrent_queries>100</max_concurrent_queries>
+    <mark_cache_size>268435456</mark_cache_size>
+    <uncompressed_cache_size>268435456</uncompressed_cache_size>
+    <path>{{.DataDir}}</path>
+    <tmp_path>{{.DataDir}}tmp/</tmp_path>
+    <user_files_path>{{.DataDir}}user_files/</user_files_path>
+    <format_schema_path>{{.DataDir}}format_schemas/</format_schema_path>
+    <users_config>{{.Dir}}/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <mlock_executable>false</mlock_executable>
+</yandex>
+`))
+
+var usersTemplate = template.Must(template.New("users.xml").Parse(`<?xml version="1.0"?>
+<yandex>
+    <profiles>
+        <default>
+            <max_memory_usage>4000000000</max_memory_usage>
+            <load_balancing>random</load_balancing>
+        </default>
+    </profiles>
+    <users>
+        <default>
+            <password></password>
+            <networks>
+                <ip>127.0.0.1</ip>
+                <ip>::1</ip>
+            </networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </default>
+    </users>
+    <quotas>
+        <default>
+            <interval>
+                <duration>3600</duration>
+                <queries>0</queries>
+                <errors>0</errors>
+                <result_rows>0</result_rows>
+                <read_rows>0</read_rows>
+                <execution_time>0</execution_time>
+            </interval>
+        </default>
+    </quotas>
+</yandex>
+`))

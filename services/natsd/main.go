@@ -1,0 +1,189 @@
+// Command natsd is the local stack's NATS server: an embedded nats-server with
+// JetStream that declares kaoping's streams once it is ready, and serves
+// /healthz, /readyz and /metrics. Production runs a NATS cluster instead.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"kaoping/pkg/obs"
+	"kaoping/pkg/stream"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "natsd: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// How long the server may take to accept connections, and to declare the streams.
+const (
+	readyTimeout  = 30 * time.Second
+	ensureTimeout = 30 * time.Second
+)
+
+// run serves until ctx is done, then stops the HTTP server and the NATS server
+// (which flushes the JetStream store) and returns.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := obs.NewLogger(stdout, "natsd")
+	reg := obs.NewRegistry()
+	probe := obs.NewProbe(reg, "natsd")
+
+	storeDir, err := filepath.Abs(cfg.StoreDir)
+	if err != nil {
+		return fmt.Errorf("store dir: %w", err)
+	}
+	host, port, _ := splitHostPort(cfg.Addr) // validated by parseConfig
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "kaoping-natsd",
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   storeDir,
+		NoSigs:     true, // run owns the signals
+	})
+	if err != nil {
+		return fmt.Errorf("nats server: %w", err)
+	}
+	nlog := newNATSLogger(log)
+	ns.SetLoggerV2(nlog, false, false, false)
+	reg.MustRegister(newCollector(ns))
+
+	// /healthz answers while NATS starts; /readyz only once the streams exist.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	obs.Mount(mux, reg, probe)
+	httpCtx, stopHTTP := context.WithCancel(ctx)
+	defer stopHTTP()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- obs.ServeListener(httpCtx, ln, mux, probe, 0, log) }()
+
+	go ns.Start()
+	defer func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		log.Info("nats server stopped")
+	}()
+	if err := waitReady(ctx, ns, nlog.fatal); err != nil {
+		stopHTTP()
+		<-httpDone
+		return err
+	}
+	log.Info("nats ready", "url", ns.ClientURL(), "store_dir", storeDir)
+
+	if err := ensureStreams(ctx, ns, cfg.streams()); err != nil {
+		stopHTTP()
+		<-httpDone
+		return err
+	}
+	probe.SetReady(true)
+	log.Info("ready", "streams", []string{stream.EventsStream, stream.DeadLetterStream})
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+		stopHTTP()
+		if err := <-httpDone; err != nil {
+			log.Error("http server", "err", err)
+		}
+		return nil
+	case msg := <-nlog.fatal:
+		stopHTTP()
+		<-httpDone
+		return fmt.Errorf("nats server: %s", msg)
+	case err := <-httpDone:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// waitReady waits until ns accepts connections, a fatal error is logged, or ctx ends.
+func waitReady(ctx context.Context, ns *server.Server, fatal <-chan string) error {
+	deadline := time.Now().Add(readyTimeout)
+	for !ns.ReadyForConnections(100 * time.Millisecond) {
+		select {
+		case msg := <-fatal:
+			return fmt.Errorf("nats server: %s", msg)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nats server not ready after %s", readyTimeout)
+		}
+	}
+	return nil
+}
+
+// ensureStreams declares kaoping's streams through an in-process connection.
+func ensureStreams(ctx context.Context, ns *server.Server, sc stream.Config) error {
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("natsd"))
+	if err != nil {
+		return fmt.Errorf("connect in process: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ensureTimeout)
+	defer cancel()
+	return stream.Ensure(ctx, js, sc)
+}
+
+// natsLogger writes the server's log lines to slog. Fatal lines, after which
+// the server does not go on, are also handed to run, which stops.
+type natsLogger struct {
+	log   *slog.Logger
+	fatal chan string
+}
+
+func newNATSLogger(log *slog.Logger) *natsLogger {
+	return &natsLogger{log: log.With("component", "nats"), fatal: make(chan string, 1)}
+}
+
+func (l *natsLogger) Noticef(format string, v ...any) { l.log.Info(fmt.Sprintf(format, v...)) }
+func (l *natsLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l *natsLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l *natsLogger) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l *natsLogger) Tracef(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+
+func (l *natsLogger) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	l.log.Error(msg, "fatal", true)
+	select {
+	case l.fatal <- msg:
+	default:
+	}
+}
