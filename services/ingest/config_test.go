@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	defaults := Config{
+		Addr: "127.0.0.1:8081", NATSURL: "nats://127.0.0.1:4222", MaxBodyBytes: 10 << 20,
+		PublishTimeout: 10 * time.Second, StreamReplicas: 1, DuplicateWindow: 24 * time.Hour,
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    func(c *Config)
+		wantErr string
+	}{
+		{name: "defaults", want: func(*Config) {}},
+		{
+			name: "environment",
+			env: map[string]string{
+				"KAOPING_INGEST_ADDR": ":9000", "KAOPING_NATS_URL": "nats://n:4222", "KAOPING_INGEST_SOURCES": "/etc/s.yaml",
+				"KAOPING_INGEST_MAX_BODY_BYTES": "1024", "KAOPING_INGEST_DRAIN_DELAY": "5s",
+				"KAOPING_INGEST_PUBLISH_TIMEOUT": "3s", "KAOPING_STREAM_REPLICAS": "3", "KAOPING_STREAM_DUPLICATE_WINDOW": "2h",
+			},
+			want: func(c *Config) {
+				c.Addr, c.NATSURL, c.Sources, c.MaxBodyBytes, c.DrainDelay = ":9000", "nats://n:4222", "/etc/s.yaml", 1024, 5*time.Second
+				c.PublishTimeout, c.StreamReplicas, c.DuplicateWindow = 3*time.Second, 3, 2*time.Hour
+			},
+		},
+		{
+			name: "the command line wins",
+			args: []string{"--addr", ":9001", "-max-body-bytes=2048", "--drain-delay=1s"},
+			env:  map[string]string{"KAOPING_INGEST_ADDR": ":9000", "KAOPING_INGEST_MAX_BODY_BYTES": "1024"},
+			want: func(c *Config) { c.Addr, c.MaxBodyBytes, c.DrainDelay = ":9001", 2048, time.Second },
+		},
+		{name: "bad environment value", env: map[string]string{"KAOPING_INGEST_MAX_BODY_BYTES": "10MiB"}, wantErr: "KAOPING_INGEST_MAX_BODY_BYTES"},
+		{name: "zero limit", args: []string{"--max-body-bytes", "0"}, wantErr: "max-body-bytes"},
+		{name: "unknown flag", args: []string{"--port", "1"}, wantErr: "port"},
+		{name: "stray argument", args: []string{"serve"}, wantErr: "serve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			got, err := parseConfig(tt.args, envOf(tt.env), &out)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := defaults
+			tt.want(&want)
+			if got != want {
+				t.Errorf("config\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseConfig([]string{"--help"}, envOf(nil), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("error %v, want flag.ErrHelp", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), "-"+s.flag) || !strings.Contains(out.String(), s.env) {
+			t.Errorf("--help lacks %s / %s:\n%s", s.flag, s.env, out.String())
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/obs"
+	"kaoping/services/ingest/internal/sources"
+)
+
+// Deps is what ingest's HTTP surface needs.
+type Deps struct {
+	Log       *slog.Logger
+	Metrics   *prometheus.Registry
+	Probe     *obs.Probe
+	Validator *event.Validator
+	// Sources maps bearer tokens to the source and types they may send.
+	Sources *sources.Registry
+	// Streams gives the JetStream handle once the streams are declared.
+	Streams *Streams
+	// MaxBodyBytes bounds a request body (413 past it).
+	MaxBodyBytes int64
+	// PublishTimeout bounds the wait for JetStream's acknowledgements (503 past it).
+	PublishTimeout time.Duration
+	// Now is the clock of ingestion time; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewServer returns ingest's whole HTTP surface.
+func NewServer(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	m := newMetrics(d.Metrics)
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/events", promhttp.InstrumentHandlerDuration(m.requestDuration, handleEvents(d, m)))
+	obs.Mount(mux, d.Metrics, d.Probe)
+	return mux
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/stream"
+	"kaoping/pkg/testkit"
+)
+
+// lockedBuffer is the stdout of run, written by the service's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startRun runs the service in the background and returns its base URL and a
+// function that stops it and returns run's error.
+func startRun(t *testing.T, args []string, env map[string]string) (string, func() error) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, append([]string{"--addr", addr}, args...), envOf(env), out) }()
+	stopped := false
+	stop := func() error {
+		stopped = true
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatalf("run did not return 30s after its context was cancelled; output:\n%s", out)
+			return nil
+		}
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			_ = stop()
+		}
+		if t.Failed() || os.Getenv("SHOWLOG") != "" {
+			t.Logf("service output:\n%s", out)
+		}
+	})
+	return "http://" + addr, stop
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func statusOf(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func postEvent(t *testing.T, base, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/events", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/cloudevents+json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	n := testkit.StartNATS(t)
+	registry := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/hotline\n    token: hotline-token\n    types: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startRun(t, []string{"--nats-url", n.URL}, map[string]string{"KAOPING_INGEST_SOURCES": registry})
+	waitFor(t, "/readyz answers 200", 20*time.Second, func() bool { return statusOf(base+"/readyz") == http.StatusOK })
+	if got := statusOf(base + "/healthz"); got != http.StatusOK {
+		t.Errorf("/healthz = %d", got)
+	}
+
+	ev := ce("run-1", event.TypeComplaintAssigned, assignedData)
+	if status, body := postEvent(t, base, "hotline-token", ev); status != http.StatusOK || !strings.Contains(body, `"accepted":1`) {
+		t.Fatalf("POST = %d %s", status, body)
+	}
+	if status, body := postEvent(t, base, "hotline-token", ev); status != http.StatusOK || !strings.Contains(body, `"duplicates":1`) {
+		t.Fatalf("POST again = %d %s", status, body)
+	}
+	if status, _ := postEvent(t, base, "kaoping-dev-token", ev); status != http.StatusUnauthorized {
+		t.Errorf("the dev token is accepted although a registry file is configured: %d", status)
+	}
+
+	_, js := n.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := s.GetLastMsgForSubject(ctx, stream.Subject(event.TypeComplaintAssigned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, sent any
+	_ = json.Unmarshal(msg.Data, &stored)
+	_ = json.Unmarshal([]byte(ev), &sent)
+	if fmt.Sprint(stored) != fmt.Sprint(sent) || msg.Sequence != 1 {
+		t.Errorf("stored %s at %d, want %s at 1", msg.Data, msg.Sequence, ev)
+	}
+
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`kaoping_ingest_events_total{result="accepted"} 1`, `kaoping_ingest_events_total{result="duplicate"} 1`, `kaoping_ingest_ready 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after cancel, want nil", err)
+	}
+	if statusOf(base+"/healthz") != 0 {
+		t.Error("still serving after run returned")
+	}
+}
+
+// TestRunWaitsForNATS starts ingest before NATS: it must stay up, not ready,
+// refuse to accept events, and become ready once NATS comes.
+func TestRunWaitsForNATS(t *testing.T) {
+	natsPort := freePort(t)
+	base, stop := startRun(t, []string{"--nats-url", fmt.Sprintf("nats://127.0.0.1:%d", natsPort)}, nil)
+	waitFor(t, "/healthz answers 200", 10*time.Second, func() bool { return statusOf(base+"/healthz") == http.StatusOK })
+	if got := statusOf(base + "/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d without NATS, want 503", got)
+	}
+	ev := ceFull("/sources/dev", "wait-1", event.TypeComplaintResponded, "2026-07-03T09:12:00+08:00", respondedData)
+	if status, body := postEvent(t, base, "kaoping-dev-token", ev); status != http.StatusServiceUnavailable {
+		t.Errorf("POST without NATS = %d %s, want 503", status, body)
+	}
+
+	s, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: natsPort, NoLog: true, NoSigs: true, JetStream: true, StoreDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	waitFor(t, "/readyz answers 200 once NATS is up", 30*time.Second, func() bool { return statusOf(base+"/readyz") == http.StatusOK })
+	if status, body := postEvent(t, base, "kaoping-dev-token", ev); status != http.StatusOK || !strings.Contains(body, `"accepted":1`) {
+		t.Errorf("POST with NATS = %d %s", status, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v, want nil", err)
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, envOf(nil), &out); err != nil {
+		t.Fatalf("run --help = %v", err)
+	}
+	if !strings.Contains(out.String(), "KAOPING_INGEST_MAX_BODY_BYTES") {
+		t.Errorf("--help output:\n%s", out.String())
+	}
+}
+
+func TestRunBadRegistry(t *testing.T) {
+	err := run(context.Background(), []string{"--sources", filepath.Join(t.TempDir(), "none.yaml")}, envOf(nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "none.yaml") {
+		t.Fatalf("run with a missing registry = %v", err)
+	}
+}
