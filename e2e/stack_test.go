@@ -115,6 +115,8 @@ func startStack(t *testing.T) *stack {
 		"KAOPING_SCORER_ADDR="+s.scorer,
 		"KAOPING_API_ADDR="+s.api,
 		"KAOPING_AGGREGATOR_FLUSH_INTERVAL=100ms",
+		// a killed aggregator's messages come back after this
+		"KAOPING_AGGREGATOR_ACK_WAIT=3s",
 	)
 	for _, svc := range []string{"aggregator", "ingest", "scorer", "api"} {
 		s.start(svc)
