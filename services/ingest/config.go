@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"kaoping/pkg/flagenv"
 )
 
 // Config is every setting of ingest. Each has a flag and a KAOPING_ environment
@@ -32,55 +34,30 @@ type Config struct {
 	DuplicateWindow time.Duration
 }
 
-// setting is one flag with its environment variable.
-type setting struct {
-	flag, env string
-}
-
-var settings = []setting{
-	{"addr", "KAOPING_INGEST_ADDR"},
-	{"nats-url", "KAOPING_NATS_URL"},
-	{"sources", "KAOPING_INGEST_SOURCES"},
-	{"max-body-bytes", "KAOPING_INGEST_MAX_BODY_BYTES"},
-	{"drain-delay", "KAOPING_INGEST_DRAIN_DELAY"},
-	{"publish-timeout", "KAOPING_INGEST_PUBLISH_TIMEOUT"},
-	{"stream-replicas", "KAOPING_STREAM_REPLICAS"},
-	{"duplicate-window", "KAOPING_STREAM_DUPLICATE_WINDOW"},
-}
-
 // parseConfig reads the configuration from the environment, then the command
 // line. With --help it prints every setting to out and returns flag.ErrHelp.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(out)
-	env := make(map[string]string, len(settings))
-	for _, s := range settings {
-		env[s.flag] = s.env
-	}
-	usage := func(name, text string) string { return text + " (env " + env[name] + ")" }
-
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8081", usage("addr", "HTTP listen address"))
-	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", usage("nats-url", "NATS server URL(s), comma-separated"))
-	fs.StringVar(&c.Sources, "sources", "", usage("sources", "path of the source token registry (YAML); empty: the development registry, /sources/dev with token kaoping-dev-token"))
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 10<<20, usage("max-body-bytes", "largest request body in bytes; larger is answered 413"))
-	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, usage("drain-delay", "time /readyz answers 503 before the server stops accepting, on SIGTERM"))
-	fs.DurationVar(&c.PublishTimeout, "publish-timeout", 10*time.Second, usage("publish-timeout", "longest wait for JetStream to acknowledge a request's events; past it: 503"))
-	fs.IntVar(&c.StreamReplicas, "stream-replicas", 1, usage("stream-replicas", "replicas of the streams (1 on one machine, 3 on a cluster)"))
-	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", 24*time.Hour, usage("duplicate-window", "how long JetStream remembers event ids to drop duplicates"))
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: ingest [flags]\n\nThe HTTP gateway of kaoping: POST /v1/events into NATS JetStream.\nEvery flag falls back to its environment variable; the command line wins.\n\n")
-		fs.PrintDefaults()
-	}
-
-	for _, s := range settings {
-		if v := getenv(s.env); v != "" {
-			if err := fs.Set(s.flag, v); err != nil {
-				return Config{}, fmt.Errorf("%s=%q: %w", s.env, v, err)
-			}
-		}
-	}
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8081", "HTTP listen address")
+	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	fs.StringVar(&c.Sources, "sources", "", "path of the source token registry (YAML); empty: the development registry, /sources/dev with token kaoping-dev-token")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 10<<20, "largest request body in bytes; larger is answered 413")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "time /readyz answers 503 before the server stops accepting, on SIGTERM")
+	fs.DurationVar(&c.PublishTimeout, "publish-timeout", 10*time.Second, "longest wait for JetStream to acknowledge a request's events; past it: 503")
+	fs.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the streams (1 on one machine, 3 on a cluster)")
+	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", 24*time.Hour, "how long JetStream remembers event ids to drop duplicates")
+	err := flagenv.Parse(fs, args, getenv, map[string]string{
+		"addr":             "KAOPING_INGEST_ADDR",
+		"nats-url":         "KAOPING_NATS_URL",
+		"sources":          "KAOPING_INGEST_SOURCES",
+		"max-body-bytes":   "KAOPING_INGEST_MAX_BODY_BYTES",
+		"drain-delay":      "KAOPING_INGEST_DRAIN_DELAY",
+		"publish-timeout":  "KAOPING_INGEST_PUBLISH_TIMEOUT",
+		"stream-replicas":  "KAOPING_STREAM_REPLICAS",
+		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
+	}, "The HTTP gateway of kaoping: POST /v1/events into NATS JetStream.", out)
+	if err != nil {
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {

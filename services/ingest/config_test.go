@@ -77,9 +77,14 @@ func TestHelpListsEverySetting(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error %v, want flag.ErrHelp", err)
 	}
-	for _, s := range settings {
-		if !strings.Contains(out.String(), "-"+s.flag) || !strings.Contains(out.String(), s.env) {
-			t.Errorf("--help lacks %s / %s:\n%s", s.flag, s.env, out.String())
+	for flagName, env := range map[string]string{
+		"addr": "KAOPING_INGEST_ADDR", "nats-url": "KAOPING_NATS_URL", "sources": "KAOPING_INGEST_SOURCES",
+		"max-body-bytes": "KAOPING_INGEST_MAX_BODY_BYTES", "drain-delay": "KAOPING_INGEST_DRAIN_DELAY",
+		"publish-timeout": "KAOPING_INGEST_PUBLISH_TIMEOUT", "stream-replicas": "KAOPING_STREAM_REPLICAS",
+		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
+	} {
+		if !strings.Contains(out.String(), "--"+flagName) || !strings.Contains(out.String(), env) {
+			t.Errorf("--help lacks %s / %s:\n%s", flagName, env, out.String())
 		}
 	}
 }
