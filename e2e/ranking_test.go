@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/xuri/excelize/v2"
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/publish"
@@ -253,6 +254,20 @@ func TestQuarterThroughTheWholePath(t *testing.T) {
 		if strings.Join(recs[0][:5], ",") != "rank,id,name,score,grade" || strings.Join(recs[5][:5], ",") != "5,st05,东栅街道,80,good" || strings.Join(recs[10][:5], ",") != ",st10,新丰镇,," {
 			t.Errorf("csv rows: %q %q %q", recs[0], recs[5], recs[10])
 		}
+	}
+
+	// Excel download: the same rows, numbers as numbers.
+	code, b = s.call("GET", "http://"+s.api+"/v1/rankings?period=2026Q3&level=street&format=xlsx", "", nil)
+	if code != http.StatusOK {
+		t.Fatalf("xlsx: %d %s", code, b)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := book.GetRows("2026Q3")
+	if err != nil || len(sheet) != 11 || strings.Join(sheet[5][:5], ",") != "5,st05,东栅街道,80,good" || strings.Join(sheet[7][:5], ",") != "7,st08,余新镇,66.67,basic" {
+		t.Errorf("xlsx rows: %v %q", err, sheet)
 	}
 
 	// The explanation names the cases behind the misses and the penalty items.

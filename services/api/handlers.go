@@ -186,31 +186,42 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 	if parent != "" {
 		body.Parent = &parent
 	}
+	name := fmt.Sprintf("rankings-%s-%s-%s", s.period.Label, subject, level)
 	switch format {
 	case "csv":
-		name := fmt.Sprintf("rankings-%s-%s-%s.csv", s.period.Label, subject, level)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".csv"}))
 		writeCSV(w, rows)
+	case "xlsx":
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".xlsx"}))
+		if err := writeXLSX(w, s.period.Label, rows); err != nil {
+			h.log.Error("xlsx not written", "err", err)
+		}
 	default:
 		obs.WriteJSON(w, http.StatusOK, body)
 	}
 }
 
-// responseFormat reads ?format= or the Accept header: json (default) or csv.
+// responseFormat reads ?format= or the Accept header: json (default), csv or xlsx.
 func responseFormat(r *http.Request) (string, error) {
 	switch f := r.URL.Query().Get("format"); f {
 	case "json", "csv":
 		return f, nil
 	case "xlsx":
-		return "", badRequest{"format xlsx is not available yet; use csv"}
+		return f, nil
 	case "":
 	default:
-		return "", badRequest{"format must be json or csv"}
+		return "", badRequest{"format must be json, csv or xlsx"}
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/csv" {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		switch {
+		case err != nil:
+		case mt == "text/csv":
 			return "csv", nil
+		case mt == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+			return "xlsx", nil
 		}
 	}
 	return "json", nil
