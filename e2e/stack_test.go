@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,16 +78,6 @@ type stack struct {
 	dir                 string
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // startStack starts the four services against a fresh database.
 func startStack(t *testing.T) *stack {
 	t.Helper()
@@ -103,7 +92,7 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	s := &stack{t: t, nats: n, procs: map[string]*exec.Cmd{}, dir: dir,
-		ingest: freeAddr(t), aggregator: freeAddr(t), scorer: freeAddr(t), api: freeAddr(t)}
+		ingest: testkit.FreeAddr(t), aggregator: testkit.FreeAddr(t), scorer: testkit.FreeAddr(t), api: testkit.FreeAddr(t)}
 	s.env = append(os.Environ(),
 		"KAOPING_NATS_URL="+n.URL,
 		"KAOPING_CLICKHOUSE_ADDR="+ch.Addr,

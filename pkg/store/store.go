@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -199,3 +200,19 @@ func statements(sql string) []string {
 
 // ErrNotFound is returned when a run or result does not exist.
 var ErrNotFound = errors.New("not found")
+
+// RegisterFlags declares the ClickHouse settings on fs and returns their
+// environment variables, for flagenv.Parse; every service that reads or writes
+// ClickHouse names them the same way.
+func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
+	fs.StringVar(&o.Addr, "clickhouse-addr", "127.0.0.1:9000", "ClickHouse native protocol host:port")
+	fs.StringVar(&o.Database, "clickhouse-database", "kaoping", "ClickHouse database (created when missing)")
+	fs.StringVar(&o.Username, "clickhouse-user", "default", "ClickHouse user")
+	fs.StringVar(&o.Password, "clickhouse-password", "", "ClickHouse password")
+	return map[string]string{
+		"clickhouse-addr":     "KAOPING_CLICKHOUSE_ADDR",
+		"clickhouse-database": "KAOPING_CLICKHOUSE_DATABASE",
+		"clickhouse-user":     "KAOPING_CLICKHOUSE_USER",
+		"clickhouse-password": "KAOPING_CLICKHOUSE_PASSWORD",
+	}
+}

@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -74,4 +75,16 @@ func (n *NATS) EnsureStreams(t testing.TB, cfg stream.Config) jetstream.JetStrea
 		t.Fatalf("testkit: %v", err)
 	}
 	return js
+}
+
+// FreeAddr returns a 127.0.0.1 address with a port that was free a moment ago,
+// for a server the test starts itself.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testkit: free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

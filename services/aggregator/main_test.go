@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,16 +21,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // eventually polls f until it returns nil or the time is up.
 func eventually(t *testing.T, d time.Duration, f func() error) {
@@ -57,7 +46,7 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	db := ch.NewDatabase(t)
 	// A tiny duplicate window, so a resend lands outside it.
 	js := n.EnsureStreams(t, stream.Config{DuplicateWindow: 200 * time.Millisecond})
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	env := map[string]string{
 		"KAOPING_NATS_URL": n.URL, "KAOPING_CLICKHOUSE_ADDR": ch.Addr, "KAOPING_CLICKHOUSE_DATABASE": db,
 		"KAOPING_AGGREGATOR_ADDR": addr, "KAOPING_STREAM_DUPLICATE_WINDOW": "200ms",

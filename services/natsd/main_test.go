@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"kaoping/pkg/stream"
+	"kaoping/pkg/testkit"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -89,22 +90,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // TestRunServesStreams starts natsd as the local stack does, checks that it
 // becomes ready with kaoping's streams declared and reports them in /metrics,
 // keeps a stored message across a restart, and stops on cancel.
 func TestRunServesStreams(t *testing.T) {
 	store := t.TempDir()
-	addr, httpAddr := freeAddr(t), freeAddr(t)
+	addr, httpAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	env := map[string]string{"KAOPING_NATSD_STORE_DIR": store}
 	start := func() (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -226,7 +217,7 @@ func TestRunFailsOnTakenPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	args := []string{"--addr", ln.Addr().String(), "--http-addr", freeAddr(t), "--store-dir", t.TempDir()}
+	args := []string{"--addr", ln.Addr().String(), "--http-addr", testkit.FreeAddr(t), "--store-dir", t.TempDir()}
 	done := make(chan error, 1)
 	go func() { done <- run(context.Background(), args, func(string) string { return "" }, io.Discard) }()
 	select {
