@@ -78,9 +78,25 @@ func TestPendingAndLateLifecycle(t *testing.T) {
 	if r.Accepted != 5 {
 		t.Fatalf("%+v", r)
 	}
-	s.runPeriod(label)
+	// The current quarter cannot be finalised before it has a run.
+	if code, b := s.call("POST", "http://"+s.scorer+"/v1/periods/"+label+"/finalize", "", nil); code != 409 {
+		t.Errorf("finalize without a run: %d %s", code, b)
+	}
+	first := s.runPeriod(label)
 	code, b := s.call("GET", "http://"+s.api+"/v1/rankings?period="+label+"&level=district", "", nil)
-	if code != 200 || !contains(string(b), `"response_rate":{"num":1,"den":2,"value":0.5}`) || !contains(string(b), `"resolution_rate":{"num":0,"den":0,"value":null}`) {
+	if code != 200 || !contains(string(b), `"response_rate":{"num":1,"den":2,"value":0.5}`) || !contains(string(b), `"resolution_rate":{"num":0,"den":0,"value":null}`) || !contains(string(b), `"final":false`) {
 		t.Errorf("ranking of %s: %d %s", label, code, b)
+	}
+	// Finalising freezes the newest done run; the next run is a correction.
+	code, b = s.call("POST", "http://"+s.scorer+"/v1/periods/"+label+"/finalize", "", nil)
+	if code != 200 || !contains(string(b), `"final":true`) || !contains(string(b), first["id"].(string)) {
+		t.Errorf("finalize: %d %s", code, b)
+	}
+	if second := s.runPeriod(label); second["kind"] != "correction" {
+		t.Errorf("run after finalising: %v", second)
+	}
+	code, b = s.call("GET", "http://"+s.api+"/v1/rankings?period="+label+"&level=district", "", nil)
+	if code != 200 || !contains(string(b), `"final":true`) {
+		t.Errorf("ranking after finalising: %d %s", code, b)
 	}
 }

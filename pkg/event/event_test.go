@@ -33,6 +33,8 @@ func TestParse(t *testing.T) {
 		{"rating out of range", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":6}}`, "rating"},
 		{"bad period label", `{"specversion":"1.0","id":"r","source":"/s","type":"kaoping.review.rated","time":"2026-07-03T09:12:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"2026-Q3","rater_group":"peers","score":88.5}}`, "period"},
 		{"wrong specversion", `{"specversion":"0.3","id":"c-1","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1"}}`, "specversion"},
+		{"rating 4.5 is not an integer", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":4.5}}`, "rating"},
+		{"lower-case t and z are RFC 3339", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-03t09:12:00z","data":{"complaint_id":"HX1"}}`, ""},
 		{"not an object", `[1,2]`, "object"},
 		{"not json", `{"specversion":`, "JSON"},
 	}
@@ -70,6 +72,22 @@ func TestToRecordKeepsExactScoreAndInstants(t *testing.T) {
 	}
 }
 
+// JSON Schema counts 4.0 and 4e0 as integers; the stored rating must be 4, so
+// that an event ingest accepted is never dead-lettered by the aggregator.
+func TestRatingWrittenAsAnyIntegerNumber(t *testing.T) {
+	v := mustValidator(t)
+	for _, n := range []string{"4", "4.0", "4e0", "0.4e1"} {
+		e, err := v.Parse([]byte(`{"specversion":"1.0","id":"c","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":` + n + `}}`))
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		r, err := ToRecord(e, 1, 0, time.Now())
+		if err != nil || r.Rating != 4 {
+			t.Errorf("%s: rating %d, %v", n, r.Rating, err)
+		}
+	}
+}
+
 func TestCheckIngestTime(t *testing.T) {
 	now := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	ok := Event{Time: now.Add(MaxFutureSkew)}
@@ -85,6 +103,7 @@ func TestCheckIngestTime(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-03T09:12:00+08:00","data":{"complaint_id":"HX1"}}`))
 	f.Add([]byte(`{"specversion":"1.0","id":"r","source":"/s","type":"kaoping.review.rated","time":"2026-07-03T09:12:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"2026Q3","rater_group":"peers","score":1e2}}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"c","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":4.0}}`))
 	v, err := NewValidator()
 	if err != nil {
 		f.Fatal(err)

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"time"
 )
 
@@ -70,13 +71,17 @@ func (r Record) Before(o Record) bool {
 }
 
 // ToRecord extracts the typed columns of a validated event. seq and pos are its
-// place in the stream; ingested is when the stream stored it.
+// place in the stream; ingested is when the stream stored it. Parse has already
+// made sure it succeeds for every event it accepted.
 func ToRecord(e Event, seq uint64, pos uint32, ingested time.Time) (Record, error) {
-	r := Record{
-		Source: e.Source, ID: e.ID, Type: e.Type,
-		TimeNs: e.Time.UnixNano(), IngestNs: ingested.UnixNano(),
-		StreamSeq: seq, MsgPos: pos, Raw: string(e.Raw),
-	}
+	r, err := extract(e)
+	r.StreamSeq, r.MsgPos, r.IngestNs = seq, pos, ingested.UnixNano()
+	return r, err
+}
+
+// extract fills the typed columns from the event's data.
+func extract(e Event) (Record, error) {
+	r := Record{Source: e.Source, ID: e.ID, Type: e.Type, TimeNs: e.Time.UnixNano(), Raw: string(e.Raw)}
 	var err error
 	switch e.Type {
 	case TypeUnitUpserted:
@@ -111,7 +116,8 @@ func ToRecord(e Event, seq uint64, pos uint32, ingested time.Time) (Record, erro
 	case TypeComplaintRated:
 		var d ComplaintRated
 		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Rating = d.ComplaintID, uint8(d.Rating)
+			r.CaseID = d.ComplaintID
+			r.Rating, err = rating(d.Rating)
 		}
 	case TypeComplaintReopened, TypeComplaintExcluded:
 		var d ComplaintReason
@@ -159,6 +165,15 @@ func ToRecord(e Event, seq uint64, pos uint32, ingested time.Time) (Record, erro
 		return Record{}, fmt.Errorf("data of %s: %w", e.Type, err)
 	}
 	return r, nil
+}
+
+// rating reads a rating 1–5 written as any JSON number with an integer value.
+func rating(n json.Number) (uint8, error) {
+	v, ok := new(big.Rat).SetString(n.String())
+	if !ok || !v.IsInt() || v.Num().Cmp(big.NewInt(1)) < 0 || v.Num().Cmp(big.NewInt(5)) > 0 {
+		return 0, fmt.Errorf("rating %s is not an integer from 1 to 5", n)
+	}
+	return uint8(v.Num().Int64()), nil
 }
 
 func unixNano(s string) (int64, error) {

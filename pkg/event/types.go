@@ -112,10 +112,11 @@ type ComplaintResolved struct {
 	Resolved    bool   `json:"resolved"`
 }
 
-// ComplaintRated is the data of kaoping.complaint.rated.
+// ComplaintRated is the data of kaoping.complaint.rated. Rating keeps the JSON
+// number's text: JSON Schema counts 4.0 and 4e0 as the integer 4, and so must we.
 type ComplaintRated struct {
-	ComplaintID string `json:"complaint_id"`
-	Rating      int    `json:"rating"`
+	ComplaintID string      `json:"complaint_id"`
+	Rating      json.Number `json:"rating"`
 }
 
 // ComplaintReason is the data of kaoping.complaint.reopened and

@@ -117,7 +117,10 @@ func (h *handlers) pickRun(r *http.Request) (served, error) {
 	if m, err = h.model(run.Model); err != nil {
 		return served{}, err
 	}
-	_, final := scoring.FinalRun(p, store.DoneRuns(all), 0, time.Now().UnixNano())
+	_, final, err := h.store.FinalRun(r.Context(), p, all, time.Now())
+	if err != nil {
+		return served{}, err
+	}
 	return served{run: run, period: p, model: m, final: final}, nil
 }
 

@@ -21,5 +21,8 @@ func NewServer(st *store.Store, tokens *auth.Tokens, reg *prometheus.Registry, p
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))
 	mux.Handle("GET /v1/cadres/{id}/scores", read(h.explain("cadre")))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		obs.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
 	return mux
 }

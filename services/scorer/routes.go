@@ -23,6 +23,7 @@ func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait t
 	mux.Handle("POST /v1/runs", auth.Require(tokens, startRun(r, st, runWait)))
 	mux.Handle("GET /v1/runs", auth.Require(tokens, listRuns(r, st)))
 	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st)))
+	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st)))
 	return mux
 }
 
@@ -118,5 +119,39 @@ func getRun(st *store.Store) http.HandlerFunc {
 		default:
 			obs.WriteJSON(w, http.StatusOK, toJSON(run))
 		}
+	}
+}
+
+// finalize answers POST /v1/periods/{period}/finalize: the period's newest done
+// run is frozen and later runs are corrections. A period with no done run
+// cannot be final (409); finalising a final period changes nothing.
+func finalize(r *runner.Runner, st *store.Store) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		p, err := period.Parse(req.PathValue("period"), r.Model().Location)
+		if err != nil {
+			obs.WriteError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		runs, err := st.Runs(req.Context(), p.Label)
+		if err != nil {
+			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		if len(store.DoneRuns(runs)) == 0 {
+			obs.WriteError(w, http.StatusConflict, "period "+p.Label+" has no done run to finalise")
+			return
+		}
+		now := time.Now()
+		ref, final, err := st.FinalRun(req.Context(), p, runs, now)
+		if err == nil && !final {
+			if err = st.Finalize(req.Context(), p.Label, now, auth.Principal(req.Context())); err == nil {
+				ref, final, err = st.FinalRun(req.Context(), p, runs, now)
+			}
+		}
+		if err != nil {
+			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		obs.WriteJSON(w, http.StatusOK, map[string]any{"period": p.Label, "final": final, "run_id": ref.ID})
 	}
 }

@@ -90,7 +90,11 @@ func (r *Runner) kind(ctx context.Context, p period.Period, asOf time.Time) (str
 	if err != nil {
 		return "", err
 	}
-	if _, final := scoring.FinalRun(p, store.DoneRuns(runs), 0, asOf.UnixNano()); final {
+	_, final, err := r.store.FinalRun(ctx, p, runs, asOf)
+	if err != nil {
+		return "", err
+	}
+	if final {
 		return "correction", nil
 	}
 	return "ordinary", nil

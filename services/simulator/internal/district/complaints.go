@@ -1,9 +1,11 @@
 package district
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"kaoping/pkg/event"
@@ -200,7 +202,7 @@ func (g *generator) complaint(id string, at time.Time, unit *Unit, cadre *Cadre)
 			rating = 1 + weighted(r, []float64{0.3, 0.3, 0.4})
 		}
 		g.emit(SourceHotline, "c-"+id+"-rated", event.TypeComplaintRated, last.Add(between(r, time.Hour, 72*time.Hour)),
-			event.ComplaintRated{ComplaintID: id, Rating: rating})
+			event.ComplaintRated{ComplaintID: id, Rating: json.Number(strconv.Itoa(rating))})
 	}
 }
 

@@ -356,7 +356,8 @@ func estimateStreetScores(d *District, p period.Period, asOf time.Time) map[stri
 			}
 		case event.ComplaintRated:
 			c := complaints[x.ComplaintID]
-			c.hasRating, c.rating = true, x.Rating
+			r, _ := x.Rating.Int64() // the generator writes plain integers
+			c.hasRating, c.rating = true, int(r)
 		case event.IssueListed:
 			due, _ := event.ParseTime(x.Due)
 			issues[x.IssueID] = &issue{unit: x.Unit, due: due, major: x.Severity == "major"}
