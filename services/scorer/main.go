@@ -58,5 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
 	probe.SetReady(true)
 	log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
-	return obs.Serve(ctx, cfg.Addr, NewServer(r, st, tokens, cfg.RunWait, reg, probe), probe, cfg.DrainDelay, log)
+	err = obs.Serve(ctx, cfg.Addr, NewServer(r, st, tokens, cfg.RunWait, reg, probe), probe, cfg.DrainDelay, log)
+	if !r.Wait(cfg.BarrierTimeout) {
+		log.Warn("runs still in flight at exit stay \"running\"")
+	}
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ type Runner struct {
 	barrierTimeout time.Duration
 	log            *slog.Logger
 	now            func() time.Time
+	inFlight       sync.WaitGroup
 
 	runs     *prometheus.CounterVec
 	duration prometheus.Histogram
@@ -77,11 +79,26 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 		return store.Run{}, nil, err
 	}
 	done := make(chan struct{})
+	r.inFlight.Add(1)
 	go func() {
+		defer r.inFlight.Done()
 		defer close(done)
 		r.execute(context.WithoutCancel(ctx), run, p)
 	}()
 	return run, done, nil
+}
+
+// Wait lets the runs in flight end, up to timeout, so that a scorer stopped
+// with SIGTERM does not leave a run "running" for ever. It reports whether all ended.
+func (r *Runner) Wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { r.inFlight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
 }
 
 // kind is "correction" when the period is already final at asOf.
