@@ -81,7 +81,8 @@ func FromBinary(v *Validator, attrs map[string]string, data []byte) (Event, erro
 // Parse validates one structured-mode event (envelope and data against their
 // schemas, time with an offset) and returns it. The error names what is wrong.
 func (v *Validator) Parse(raw []byte) (Event, error) {
-	if err := v.validateEnvelope(raw); err != nil {
+	data, err := v.validateEnvelope(raw)
+	if err != nil {
 		return Event{}, err
 	}
 	var env envelope
@@ -92,7 +93,7 @@ func (v *Validator) Parse(raw []byte) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("time: %w", err)
 	}
-	if err := v.validateData(env.Type, env.Data); err != nil {
+	if err := v.validateData(env.Type, data); err != nil {
 		return Event{}, err
 	}
 	e := Event{ID: env.ID, Source: env.Source, Type: env.Type, Time: at, Data: env.Data, Raw: compact(raw)}

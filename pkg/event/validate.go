@@ -56,27 +56,26 @@ func NewValidator() (*Validator, error) {
 	return v, nil
 }
 
-func (v *Validator) validateEnvelope(raw []byte) error {
+// validateEnvelope checks the event against the envelope schema and returns
+// the decoded data, so validateData need not parse it again.
+func (v *Validator) validateEnvelope(raw []byte) (any, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		return fmt.Errorf("event is not JSON: %w", err)
+		return nil, fmt.Errorf("event is not JSON: %w", err)
 	}
-	if _, ok := doc.(map[string]any); !ok {
-		return fmt.Errorf("event is not a JSON object")
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("event is not a JSON object")
 	}
-	return describe("", v.envelope.Validate(doc))
+	return obj["data"], describe("", v.envelope.Validate(doc))
 }
 
-func (v *Validator) validateData(eventType string, data []byte) error {
+func (v *Validator) validateData(eventType string, data any) error {
 	sch, ok := v.data[eventType]
 	if !ok {
 		return fmt.Errorf("type: unknown event type %q", eventType)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("data is not JSON: %w", err)
-	}
-	return describe("data", sch.Validate(doc))
+	return describe("data", sch.Validate(data))
 }
 
 // describe turns a schema violation into one line that names the place and the
