@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/obs"
@@ -29,8 +28,8 @@ func main() {
 	}
 }
 
-// run starts the HTTP endpoints at once (healthy, not ready), then connects to
-// NATS and ClickHouse (waiting for them), becomes ready and consumes until ctx
+// run connects to NATS (waiting for it), serves HTTP (healthy, not yet ready),
+// opens ClickHouse (waiting for it), becomes ready and consumes until ctx
 // ends; the batch in hand is flushed before it returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
@@ -69,10 +68,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	probe.SetReady(true)
 	log.Info("aggregator ready", "batch_size", cfg.BatchSize, "flush_interval", cfg.FlushInterval.String())
 
-	start := time.Now()
 	if err := agg.Run(ctx); err != nil {
 		return err
 	}
-	log.Info("consumer stopped", "took", time.Since(start).String())
+	log.Info("consumer stopped; last batch flushed")
 	return <-httpDone
 }

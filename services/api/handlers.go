@@ -163,21 +163,21 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	units, err := h.store.Results(r.Context(), s.run.ID, scoring.SubjectUnit, "")
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	if parent != "" && !hasSubject(units, parent) {
-		h.fail(w, badRequest{fmt.Sprintf("parent %s is not a unit of the tree of %s", parent, s.period.Label)})
-		return
-	}
-	results := units
-	if subject == scoring.SubjectCadre {
-		if results, err = h.store.Results(r.Context(), s.run.ID, scoring.SubjectCadre, ""); err != nil {
+	if parent != "" {
+		found, err := h.store.Results(r.Context(), s.run.ID, scoring.SubjectUnit, parent)
+		if err != nil {
 			h.fail(w, err)
 			return
 		}
+		if len(found) == 0 {
+			h.fail(w, badRequest{fmt.Sprintf("parent %s is not a unit of the tree of %s", parent, s.period.Label)})
+			return
+		}
+	}
+	results, err := h.store.Results(r.Context(), s.run.ID, subject, "")
+	if err != nil {
+		h.fail(w, err)
+		return
 	}
 	rows, err := ranking.Rank(s.model, ranking.Peers(results, level, parent))
 	if err != nil {
@@ -247,15 +247,6 @@ func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
 		_ = cw.Write(rec)
 	}
 	cw.Flush()
-}
-
-func hasSubject(results []store.Result, id string) bool {
-	for _, r := range results {
-		if r.Subject == id {
-			return true
-		}
-	}
-	return false
 }
 
 // explanationJSON is the body of GET /v1/units/{id}/scores and /v1/cadres/{id}/scores.

@@ -120,7 +120,6 @@ func (r *Runner) kind(ctx context.Context, p period.Period, asOf time.Time) (str
 func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 	start := time.Now()
 	counts, err := r.evaluate(ctx, run, p)
-	run.UpdatedNs = 0
 	if err != nil {
 		run.Status, run.Error = store.StatusFailed, err.Error()
 		r.log.Error("run failed", "run", run.ID, "period", run.Period, "err", err)
