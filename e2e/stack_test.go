@@ -52,7 +52,7 @@ func binaries(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		for _, svc := range []string{"ingest", "aggregator", "scorer", "api"} {
+		for _, svc := range []string{"ingest", "aggregator", "scorer", "api", "natsd", "simulator"} {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, svc), "kaoping/services/"+svc)
 			cmd.Dir = ".."
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -148,21 +148,18 @@ func (s *stack) start(svc string) {
 			t.Logf("--- %s log (tail) ---\n%s", svc, tail(string(b), 3000))
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testkit.Eventually(t, 60*time.Second, func() error {
 		resp, err := http.Get("http://" + s.addr(svc) + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
 			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("%s not ready in 60s: %v\n%s", svc, err, tail(string(b), 3000))
+			return fmt.Errorf("%s /readyz = %d\n%s", svc, resp.StatusCode, tail(string(b), 3000))
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func tail(s string, n int) string {

@@ -41,3 +41,23 @@ func TestHelpListsEnvironment(t *testing.T) {
 		t.Fatalf("err=%v out=%s", err, out.String())
 	}
 }
+
+func TestBadFlagIsOneLineAndPrintsNothing(t *testing.T) {
+	fs := flag.NewFlagSet("svc", flag.ContinueOnError)
+	fs.Int("batch-size", 1, "")
+	var out bytes.Buffer
+	err := Parse(fs, []string{"--batch-size", "many"}, func(string) string { return "" }, map[string]string{"batch-size": "X_BATCH"}, "", &out)
+	if err == nil || !strings.Contains(err.Error(), "batch-size") || strings.Contains(err.Error(), "\n") || out.Len() != 0 {
+		t.Fatalf("err=%v out=%q", err, out.String())
+	}
+	if err := Parse(flag.NewFlagSet("svc", flag.ContinueOnError), []string{"extra"}, func(string) string { return "" }, nil, "", &out); err == nil {
+		t.Fatal("a stray argument was accepted")
+	}
+}
+
+func TestMerge(t *testing.T) {
+	got := Merge(map[string]string{"a": "A"}, map[string]string{"b": "B"})
+	if len(got) != 2 || got["a"] != "A" || got["b"] != "B" {
+		t.Fatalf("%v", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"kaoping/pkg/backoff"
 	"kaoping/schemas"
 )
 
@@ -36,6 +37,7 @@ type Options struct {
 type Store struct {
 	conn driver.Conn
 	db   string
+	addr string
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -59,27 +61,52 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 
 // Open connects to ClickHouse, creates the database if needed and applies the
 // migrations. While ClickHouse cannot be reached it waits and retries (logging
-// each failure) until ctx ends: a service started before its database must not
-// give up.
-func Open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
+// each failure, and telling report when it is not nil) until ctx ends: a
+// service started before its database must not give up.
+func Open(ctx context.Context, o Options, log *slog.Logger, report func(error)) (*Store, error) {
 	if !identRE.MatchString(o.Database) {
 		return nil, fmt.Errorf("database name %q is not a plain identifier", o.Database)
 	}
-	wait := 200 * time.Millisecond
+	var s *Store
+	err := backoff.Default.Retry(ctx, func(ctx context.Context) (err error) {
+		s, err = open(ctx, o)
+		return err
+	}, func(err error, attempt int, wait time.Duration) {
+		log.Warn("clickhouse not ready, retrying", "addr", o.Addr, "attempt", attempt, "err", err, "in", wait.String())
+		if report != nil {
+			report(fmt.Errorf("clickhouse %s: %w", o.Addr, err))
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse %s: %w", o.Addr, err)
+	}
+	if report != nil {
+		report(nil)
+	}
+	return s, nil
+}
+
+// Watch pings ClickHouse every interval until ctx ends and tells report
+// whether it answered, so a service's readiness follows its database.
+func (s *Store) Watch(ctx context.Context, interval time.Duration, report func(error)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
 	for {
-		s, err := open(ctx, o)
-		if err == nil {
-			return s, nil
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("open clickhouse %s: %w (last error: %v)", o.Addr, ctx.Err(), err)
-		}
-		log.Warn("clickhouse not ready, retrying", "addr", o.Addr, "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
-		case <-time.After(wait):
+			return nil
+		case <-t.C:
 		}
-		wait = min(2*wait, 5*time.Second)
+		pctx, cancel := context.WithTimeout(ctx, interval)
+		err := s.conn.Ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			err = fmt.Errorf("clickhouse %s: %w", s.addr, err)
+		}
+		report(err)
 	}
 }
 
@@ -101,7 +128,7 @@ func open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, err
 	}
-	s := &Store{conn: conn, db: o.Database}
+	s := &Store{conn: conn, db: o.Database, addr: o.Addr}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -209,10 +236,12 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.StringVar(&o.Database, "clickhouse-database", "kaoping", "ClickHouse database (created when missing)")
 	fs.StringVar(&o.Username, "clickhouse-user", "default", "ClickHouse user")
 	fs.StringVar(&o.Password, "clickhouse-password", "", "ClickHouse password")
+	fs.DurationVar(&o.MaxExecutionTime, "clickhouse-max-execution-time", 5*time.Minute, "longest a query may run on the server")
 	return map[string]string{
-		"clickhouse-addr":     "KAOPING_CLICKHOUSE_ADDR",
-		"clickhouse-database": "KAOPING_CLICKHOUSE_DATABASE",
-		"clickhouse-user":     "KAOPING_CLICKHOUSE_USER",
-		"clickhouse-password": "KAOPING_CLICKHOUSE_PASSWORD",
+		"clickhouse-addr":               "KAOPING_CLICKHOUSE_ADDR",
+		"clickhouse-database":           "KAOPING_CLICKHOUSE_DATABASE",
+		"clickhouse-user":               "KAOPING_CLICKHOUSE_USER",
+		"clickhouse-password":           "KAOPING_CLICKHOUSE_PASSWORD",
+		"clickhouse-max-execution-time": "KAOPING_CLICKHOUSE_MAX_EXECUTION_TIME",
 	}
 }

@@ -4,53 +4,65 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"kaoping/pkg/backoff"
 )
 
 // Connect connects to NATS and declares the streams, waiting and retrying
 // (with a log line per failure) while NATS is unreachable, until ctx ends.
-// Later disconnections are retried by the client forever.
-func Connect(ctx context.Context, url, name string, cfg Config, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(url,
+// Later disconnections are retried by the client forever. report, when not
+// nil, hears every change of the connection's health: an error while NATS is
+// away, nil once it is connected with the streams declared (a service's
+// readiness follows it). jsOpts are passed to jetstream.New.
+func Connect(ctx context.Context, o Options, name string, log *slog.Logger, report func(error), jsOpts ...jetstream.JetStreamOpt) (*nats.Conn, jetstream.JetStream, error) {
+	if report == nil {
+		report = func(error) {}
+	}
+	var declared atomic.Bool
+	nc, err := nats.Connect(o.URL,
 		nats.Name(name),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
+			if err != nil { // nil when the service closes the connection itself
 				log.Warn("nats disconnected", "err", err)
+				report(fmt.Errorf("nats disconnected: %w", err))
 			}
 		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+			if declared.Load() {
+				report(nil)
+			}
+		}),
 	)
 	if err != nil {
-		return nil, nil, fmt.Errorf("nats %s: %w", url, err)
+		return nil, nil, fmt.Errorf("nats %s: %w", o.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jsOpts...)
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
-	wait := 200 * time.Millisecond
-	for {
+	err = backoff.Default.Retry(ctx, func(ctx context.Context) error {
 		ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := Ensure(ectx, js, cfg)
-		cancel()
-		if err == nil {
-			return nc, js, nil
-		}
-		if ctx.Err() != nil {
-			nc.Close()
-			return nil, nil, fmt.Errorf("nats %s: %w (last error: %v)", url, ctx.Err(), err)
-		}
-		log.Warn("nats not ready, retrying", "url", url, "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
+		defer cancel()
+		return Ensure(ectx, js, o.Config)
+	}, func(err error, attempt int, wait time.Duration) {
+		log.Warn("nats not ready, retrying", "url", o.URL, "attempt", attempt, "err", err, "in", wait.String())
+		report(fmt.Errorf("nats %s: %w", o.URL, err))
+	})
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("nats %s: %w", o.URL, err)
 	}
+	declared.Store(true)
+	report(nil)
+	return nc, js, nil
 }

@@ -7,6 +7,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -37,18 +38,16 @@ const (
 	HeaderOriginalPos = "Kaoping-Original-Pos"
 )
 
-// Config sizes the streams. The zero value is completed by defaults suited to one machine.
+// Config sizes the streams. The zero value is completed by defaults suited to
+// one machine. Every binary that declares the streams (natsd, ingest, the
+// aggregator, the scorer, the simulator) reads the same settings through
+// RegisterFlags, so no start-up resets what another declared.
 type Config struct {
 	// Replicas of each stream: 1 on one machine, 3 on a cluster.
 	Replicas int
 	// DuplicateWindow is how long the server remembers message ids to drop
 	// duplicates. Duplicates outside it are stored again and dropped by the queries.
 	DuplicateWindow time.Duration
-	// AckWait is how long the aggregator may hold a message before redelivery.
-	AckWait time.Duration
-	// MaxAckPending bounds the messages the aggregator holds at once; it must be
-	// at least the aggregator's batch size.
-	MaxAckPending int
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +57,66 @@ func (c Config) withDefaults() Config {
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 24 * time.Hour
 	}
+	return c
+}
+
+// RegisterFlags declares the stream settings on fs and returns their
+// environment variables, for flagenv.Parse.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) map[string]string {
+	fs.IntVar(&c.Replicas, "stream-replicas", 1, "replicas of the streams (1 on one machine, 3 on a NATS cluster)")
+	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", 24*time.Hour, "how long JetStream remembers message ids to drop a resent message")
+	return map[string]string{
+		"stream-replicas":  "KAOPING_STREAM_REPLICAS",
+		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
+	}
+}
+
+// Check reports a setting that cannot work, naming it.
+func (c Config) Check() error {
+	if c.Replicas < 1 {
+		return fmt.Errorf("stream replicas must be at least 1 (KAOPING_STREAM_REPLICAS), got %d", c.Replicas)
+	}
+	if c.DuplicateWindow <= 0 {
+		return fmt.Errorf("duplicate window must be positive (KAOPING_STREAM_DUPLICATE_WINDOW), got %s", c.DuplicateWindow)
+	}
+	return nil
+}
+
+// Options are what a NATS client of kaoping needs: where the servers are and
+// how the streams it declares are sized.
+type Options struct {
+	// URL is a NATS server URL, or a comma-separated list of a cluster's.
+	URL string
+	Config
+}
+
+// RegisterFlags declares the NATS URL and the stream settings on fs and
+// returns their environment variables, for flagenv.Parse.
+func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
+	fs.StringVar(&o.URL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	env := o.Config.RegisterFlags(fs)
+	env["nats-url"] = "KAOPING_NATS_URL"
+	return env
+}
+
+// Check reports a setting that cannot work, naming it.
+func (o Options) Check() error {
+	if o.URL == "" {
+		return fmt.Errorf("the NATS URL is empty (KAOPING_NATS_URL)")
+	}
+	return o.Config.Check()
+}
+
+// ConsumerConfig sizes the aggregator's durable consumer.
+type ConsumerConfig struct {
+	// AckWait is how long the aggregator may hold a message before redelivery.
+	AckWait time.Duration
+	// MaxAckPending bounds the messages the aggregator holds at once; it must be
+	// at least the aggregator's batch size.
+	MaxAckPending int
+}
+
+func (c ConsumerConfig) withDefaults() ConsumerConfig {
 	if c.AckWait == 0 {
 		c.AckWait = time.Minute
 	}
@@ -109,7 +168,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 
 // EnsureAggregatorConsumer creates or updates the aggregator's durable pull
 // consumer: explicit acks, every message from the start of the stream.
-func EnsureAggregatorConsumer(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Consumer, error) {
+func EnsureAggregatorConsumer(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig) (jetstream.Consumer, error) {
 	cfg = cfg.withDefaults()
 	c, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
 		Durable:       AggregatorConsumer,

@@ -4,33 +4,25 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 	"kaoping/services/aggregator/internal/aggregate"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "aggregator:", err)
-		os.Exit(1)
-	}
-}
+func main() { lifecycle.Main("aggregator", run) }
 
-// run connects to NATS (waiting for it), serves HTTP (healthy, not yet ready),
-// opens ClickHouse (waiting for it), becomes ready and consumes until ctx
-// ends; the batch in hand is flushed before it returns.
+// run serves HTTP at once (healthy, not yet ready), connects to NATS and
+// ClickHouse (waiting for each), becomes ready and consumes until ctx ends;
+// the batch in hand is flushed before it returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
@@ -38,39 +30,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := obs.NewLogger(stdout, "aggregator")
 	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "aggregator")
+	probe := obs.NewProbe(reg, "aggregator", "nats", "clickhouse")
 	v, err := event.NewValidator()
 	if err != nil {
 		return err
 	}
+	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
 
-	nc, js, err := stream.Connect(ctx, cfg.NATSURL, "kaoping-aggregator", cfg.streamConfig(), log)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- obs.Serve(ctx, cfg.Addr, NewServer(js, reg, probe), probe, 0, log) }()
-
-	st, err := store.Open(ctx, cfg.ClickHouse, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	consumer, err := stream.EnsureAggregatorConsumer(ctx, js, cfg.streamConfig())
-	if err != nil {
-		return err
-	}
-	agg := aggregate.New(js, consumer, st, v, aggregate.Options{
-		BatchSize: cfg.BatchSize, FlushInterval: cfg.FlushInterval, ShutdownTimeout: cfg.ShutdownTimeout,
-	}, reg, log)
-	probe.SetReady(true)
-	log.Info("aggregator ready", "batch_size", cfg.BatchSize, "flush_interval", cfg.FlushInterval.String())
-
-	if err := agg.Run(ctx); err != nil {
-		return err
-	}
-	log.Info("consumer stopped; last batch flushed")
-	return <-httpDone
+	// Connections close once every part has stopped: the last batch is
+	// flushed and acknowledged, and requests in flight finish, first.
+	var (
+		nc *nats.Conn
+		st *store.Store
+	)
+	defer func() {
+		if st != nil {
+			st.Close()
+		}
+		if nc != nil {
+			nc.Close()
+		}
+	}()
+	var g lifecycle.Group
+	g.Go("http", srv.Run)
+	g.Go("consumer", func(ctx context.Context) (err error) {
+		var js jetstream.JetStream
+		if nc, js, err = stream.Connect(ctx, cfg.NATS, "kaoping-aggregator", log, probe.Reporter("nats")); err != nil {
+			return err
+		}
+		srv.Handle(NewServer(js, log))
+		if st, err = store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse")); err != nil {
+			return err
+		}
+		go st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		consumer, err := stream.EnsureAggregatorConsumer(ctx, js, cfg.consumer())
+		if err != nil {
+			return err
+		}
+		agg := aggregate.New(js, consumer, st, v, aggregate.Options{
+			BatchSize: cfg.BatchSize, FlushInterval: cfg.FlushInterval, ShutdownTimeout: cfg.ShutdownTimeout,
+		}, reg, log)
+		log.Info("aggregator ready", "batch_size", cfg.BatchSize, "flush_interval", cfg.FlushInterval.String())
+		if err := agg.Run(ctx); err != nil {
+			return err
+		}
+		log.Info("consumer stopped; last batch flushed")
+		return nil
+	})
+	return g.Run(ctx)
 }

@@ -22,22 +22,6 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// eventually polls f until it returns nil or the time is up.
-func eventually(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop runs the real aggregator
 // on an embedded NATS and a real ClickHouse.
 func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
@@ -94,7 +78,7 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	if err := stream.WaitProcessed(ctx, js, hw, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +94,7 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 			OriginalPosition int    `json:"original_position"`
 		} `json:"dead_letters"`
 	}
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		resp, err := http.Get("http://" + addr + "/v1/deadletters")
 		if err != nil {
 			return err

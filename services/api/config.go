@@ -3,30 +3,34 @@ package main
 import (
 	"flag"
 	"io"
-	"time"
 
 	"kaoping/pkg/flagenv"
+	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
 )
 
 // Config is every setting of the api.
 type Config struct {
-	Addr       string
+	HTTP       obs.HTTPConfig
 	ClickHouse store.Options
-	Tokens     string
-	DrainDelay time.Duration
+	// Tokens are the bearer tokens allowed to read, "token=principal,…".
+	Tokens string
 }
 
+const about = "The api of kaoping: rankings and explanations read from ClickHouse."
+
+// parseConfig reads args (args[0] is the program name) over the environment
+// over the defaults; with --help it prints every setting and returns flag.ErrHelp.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP listen address")
-	env := c.ClickHouse.RegisterFlags(fs)
+	env := flagenv.Merge(
+		c.HTTP.RegisterFlags(fs, "api", "addr", "127.0.0.1:8080"),
+		c.ClickHouse.RegisterFlags(fs),
+		map[string]string{"tokens": "KAOPING_TOKENS"})
 	fs.StringVar(&c.Tokens, "tokens", "", `bearer tokens allowed to read, "token=principal,…"`)
-	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "time /readyz answers 503 before the server stops accepting, on SIGTERM")
-	env["addr"] = "KAOPING_API_ADDR"
-	env["tokens"] = "KAOPING_TOKENS"
-	env["drain-delay"] = "KAOPING_API_DRAIN_DELAY"
-	err := flagenv.Parse(fs, args[1:], getenv, env, "The api of kaoping: rankings and explanations read from ClickHouse.", out)
-	return c, err
+	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
+		return c, err
+	}
+	return c, c.HTTP.Check()
 }

@@ -3,46 +3,50 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
+	"time"
 
 	"kaoping/pkg/auth"
+	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(1)
-	}
-}
+func main() { lifecycle.Main("api", run) }
 
+// run serves HTTP at once (healthy, not yet ready), opens ClickHouse (waiting
+// for it), then answers reads until ctx ends.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
-	log := obs.NewLogger(stdout, "api")
-	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "api")
 	tokens, err := auth.ParseTokens(cfg.Tokens)
 	if err != nil {
-		return err
+		return fmt.Errorf("KAOPING_TOKENS: %w", err)
 	}
-	st, err := store.Open(ctx, cfg.ClickHouse, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	probe.SetReady(true)
-	log.Info("api ready")
-	return obs.Serve(ctx, cfg.Addr, NewServer(st, tokens, reg, probe, log), probe, cfg.DrainDelay, log)
+	log := obs.NewLogger(stdout, "api")
+	reg := obs.NewRegistry()
+	probe := obs.NewProbe(reg, "api", "clickhouse")
+	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
+
+	// Connections close once every part has stopped: requests in flight finish first.
+	var st *store.Store
+	defer func() {
+		if st != nil {
+			st.Close()
+		}
+	}()
+	var g lifecycle.Group
+	g.Go("http", srv.Run)
+	g.Go("clickhouse", func(ctx context.Context) (err error) {
+		if st, err = store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse")); err != nil {
+			return err
+		}
+		srv.Handle(NewServer(st, tokens, log))
+		log.Info("api ready")
+		return st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+	})
+	return g.Run(ctx)
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kaoping/pkg/obs"
+	"kaoping/pkg/stream"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -15,8 +18,8 @@ func envOf(m map[string]string) func(string) string {
 
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
-		Addr: "127.0.0.1:8081", NATSURL: "nats://127.0.0.1:4222", MaxBodyBytes: 10 << 20,
-		PublishTimeout: 10 * time.Second, StreamReplicas: 1, DuplicateWindow: 24 * time.Hour,
+		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081"}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second,
+		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour}},
 	}
 	tests := []struct {
 		name    string
@@ -34,15 +37,15 @@ func TestParseConfig(t *testing.T) {
 				"KAOPING_INGEST_PUBLISH_TIMEOUT": "3s", "KAOPING_STREAM_REPLICAS": "3", "KAOPING_STREAM_DUPLICATE_WINDOW": "2h",
 			},
 			want: func(c *Config) {
-				c.Addr, c.NATSURL, c.Sources, c.MaxBodyBytes, c.DrainDelay = ":9000", "nats://n:4222", "/etc/s.yaml", 1024, 5*time.Second
-				c.PublishTimeout, c.StreamReplicas, c.DuplicateWindow = 3*time.Second, 3, 2*time.Hour
+				c.HTTP.Addr, c.NATS.URL, c.Sources, c.MaxBodyBytes, c.HTTP.DrainDelay = ":9000", "nats://n:4222", "/etc/s.yaml", 1024, 5*time.Second
+				c.PublishTimeout, c.NATS.Replicas, c.NATS.DuplicateWindow = 3*time.Second, 3, 2*time.Hour
 			},
 		},
 		{
 			name: "the command line wins",
 			args: []string{"--addr", ":9001", "-max-body-bytes=2048", "--drain-delay=1s"},
 			env:  map[string]string{"KAOPING_INGEST_ADDR": ":9000", "KAOPING_INGEST_MAX_BODY_BYTES": "1024"},
-			want: func(c *Config) { c.Addr, c.MaxBodyBytes, c.DrainDelay = ":9001", 2048, time.Second },
+			want: func(c *Config) { c.HTTP.Addr, c.MaxBodyBytes, c.HTTP.DrainDelay = ":9001", 2048, time.Second },
 		},
 		{name: "bad environment value", env: map[string]string{"KAOPING_INGEST_MAX_BODY_BYTES": "10MiB"}, wantErr: "KAOPING_INGEST_MAX_BODY_BYTES"},
 		{name: "zero limit", args: []string{"--max-body-bytes", "0"}, wantErr: "max-body-bytes"},
@@ -52,7 +55,7 @@ func TestParseConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			got, err := parseConfig(tt.args, envOf(tt.env), &out)
+			got, err := parseConfig(append([]string{"ingest"}, tt.args...), envOf(tt.env), &out)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one naming %q", err, tt.wantErr)
@@ -73,7 +76,7 @@ func TestParseConfig(t *testing.T) {
 
 func TestHelpListsEverySetting(t *testing.T) {
 	var out bytes.Buffer
-	_, err := parseConfig([]string{"--help"}, envOf(nil), &out)
+	_, err := parseConfig([]string{"ingest", "--help"}, envOf(nil), &out)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error %v, want flag.ErrHelp", err)
 	}

@@ -98,7 +98,7 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 				w.Header().Set("Retry-After", "1")
 				d.Log.Error("publish events", "source", src.Name, "events", len(events), "acknowledged", len(results), "err", err)
 				obs.WriteError(w, http.StatusServiceUnavailable,
-					"events not stored: JetStream did not acknowledge them ("+err.Error()+"); send the request again, events already stored will count as duplicates")
+					"events not stored: JetStream did not acknowledge them; send the request again, events already stored will count as duplicates")
 				return
 			}
 		}

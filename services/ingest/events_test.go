@@ -93,15 +93,14 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		streams.Set(js)
 	}
 	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "ingest")
-	probe.SetReady(true)
-	h := NewServer(Deps{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: reg, Probe: probe,
-		Validator: v, Sources: registry, Streams: streams,
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := obs.NewServer(obs.HTTPConfig{}, reg, obs.NewProbe(reg, "ingest"), log)
+	srv.Handle(NewServer(Deps{
+		Log: log, Metrics: reg, Validator: v, Sources: registry, Streams: streams,
 		MaxBodyBytes: o.maxBody, PublishTimeout: o.publishTimeout,
 		Now: func() time.Time { return testNow },
-	})
-	return &fixture{nats: n, js: js, metrics: reg, handler: h}
+	}))
+	return &fixture{nats: n, js: js, metrics: reg, handler: srv.Handler()}
 }
 
 // stored returns the events in the events stream, in stream order.

@@ -15,9 +15,9 @@ import (
 
 // Deps is what ingest's HTTP surface needs.
 type Deps struct {
-	Log       *slog.Logger
-	Metrics   *prometheus.Registry
-	Probe     *obs.Probe
+	Log *slog.Logger
+	// Metrics is where ingest's own series are registered.
+	Metrics   prometheus.Registerer
 	Validator *event.Validator
 	// Sources maps bearer tokens to the source and types they may send.
 	Sources *sources.Registry
@@ -31,7 +31,8 @@ type Deps struct {
 	Now func() time.Time
 }
 
-// NewServer returns ingest's whole HTTP surface.
+// NewServer returns ingest's own HTTP surface (obs.Server adds /metrics,
+// /healthz and /readyz).
 func NewServer(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -39,6 +40,5 @@ func NewServer(d Deps) http.Handler {
 	m := newMetrics(d.Metrics)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/events", promhttp.InstrumentHandlerDuration(m.requestDuration, handleEvents(d, m)))
-	obs.Mount(mux, d.Metrics, d.Probe)
-	return mux
+	return obs.Routes(mux)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -58,7 +60,7 @@ func startRun(t *testing.T, args []string, env map[string]string) (string, func(
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, append([]string{"--addr", addr}, args...), envOf(env), out) }()
+	go func() { errc <- run(ctx, append([]string{"ingest", "--addr", addr}, args...), envOf(env), out) }()
 	stopped := false
 	stop := func() error {
 		stopped = true
@@ -82,15 +84,15 @@ func startRun(t *testing.T, args []string, env map[string]string) (string, func(
 	return "http://" + addr, stop
 }
 
+// waitFor waits until cond holds.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, timeout)
+	testkit.Eventually(t, timeout, func() error {
+		if !cond() {
+			return errors.New(what)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func statusOf(url string) int {
@@ -216,7 +218,7 @@ func TestRunWaitsForNATS(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, envOf(nil), &out); err != nil {
+	if err := run(context.Background(), []string{"ingest", "--help"}, envOf(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help = %v", err)
 	}
 	if !strings.Contains(out.String(), "KAOPING_INGEST_MAX_BODY_BYTES") {
@@ -225,7 +227,7 @@ func TestRunHelp(t *testing.T) {
 }
 
 func TestRunBadRegistry(t *testing.T) {
-	err := run(context.Background(), []string{"--sources", filepath.Join(t.TempDir(), "none.yaml")}, envOf(nil), io.Discard)
+	err := run(context.Background(), []string{"ingest", "--sources", filepath.Join(t.TempDir(), "none.yaml")}, envOf(nil), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "none.yaml") {
 		t.Fatalf("run with a missing registry = %v", err)
 	}

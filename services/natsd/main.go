@@ -5,35 +5,23 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/stream"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "natsd: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { lifecycle.Main("natsd", run) }
 
 // How long the server may take to accept connections, and to declare the streams.
 const (
@@ -41,23 +29,21 @@ const (
 	ensureTimeout = 30 * time.Second
 )
 
-// run serves until ctx is done, then stops the HTTP server and the NATS server
-// (which flushes the JetStream store) and returns.
+// run serves /healthz at once, starts the NATS server, declares the streams,
+// becomes ready and serves until ctx is done; then it stops the HTTP server
+// and the NATS server (which flushes the JetStream store).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}
 	log := obs.NewLogger(stdout, "natsd")
 	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "natsd")
+	probe := obs.NewProbe(reg, "natsd", "nats")
 
 	storeDir, err := filepath.Abs(cfg.StoreDir)
 	if err != nil {
-		return fmt.Errorf("store dir: %w", err)
+		return fmt.Errorf("--store-dir: %w", err)
 	}
 	host, port, _ := splitHostPort(cfg.Addr) // validated by parseConfig
 	if port == 0 {
@@ -77,55 +63,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	nlog := newNATSLogger(log)
 	ns.SetLoggerV2(nlog, false, false, false)
 	reg.MustRegister(newCollector(ns))
+	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
+	srv.Handle(obs.Routes(http.NewServeMux())) // no endpoints of its own: JSON 404s
 
-	// /healthz answers while NATS starts; /readyz only once the streams exist.
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("http listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	obs.Mount(mux, reg, probe)
-	httpCtx, stopHTTP := context.WithCancel(ctx)
-	defer stopHTTP()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- obs.ServeListener(httpCtx, ln, mux, probe, 0, log) }()
-
-	go ns.Start()
-	defer func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-		log.Info("nats server stopped")
-	}()
-	if err := waitReady(ctx, ns, nlog.fatal); err != nil {
-		stopHTTP()
-		<-httpDone
-		return err
-	}
-	log.Info("nats ready", "url", ns.ClientURL(), "store_dir", storeDir)
-
-	if err := ensureStreams(ctx, ns, cfg.streams()); err != nil {
-		stopHTTP()
-		<-httpDone
-		return err
-	}
-	probe.SetReady(true)
-	log.Info("ready", "streams", []string{stream.EventsStream, stream.DeadLetterStream})
-
-	select {
-	case <-ctx.Done():
-		log.Info("stopping")
-		stopHTTP()
-		if err := <-httpDone; err != nil {
-			log.Error("http server", "err", err)
+	var g lifecycle.Group
+	g.Go("http", srv.Run)
+	g.Go("nats", func(ctx context.Context) error {
+		go ns.Start()
+		defer func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+			log.Info("nats server stopped")
+		}()
+		if err := waitReady(ctx, ns, nlog.fatal); err != nil {
+			return err
 		}
-		return nil
-	case msg := <-nlog.fatal:
-		stopHTTP()
-		<-httpDone
-		return fmt.Errorf("nats server: %s", msg)
-	case err := <-httpDone:
-		return fmt.Errorf("http server: %w", err)
-	}
+		log.Info("nats ready", "url", ns.ClientURL(), "store_dir", storeDir)
+		if err := ensureStreams(ctx, ns, cfg.Streams); err != nil {
+			return err
+		}
+		probe.Pass("nats")
+		log.Info("ready", "streams", []string{stream.EventsStream, stream.DeadLetterStream})
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			return nil
+		case msg := <-nlog.fatal:
+			return fmt.Errorf("nats server: %s", msg)
+		}
+	})
+	return g.Run(ctx)
 }
 
 // waitReady waits until ns accepts connections, a fatal error is logged, or ctx ends.

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"kaoping/pkg/obs"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
 )
@@ -30,12 +34,12 @@ func TestParseConfig(t *testing.T) {
 		args []string
 		want config
 	}{
-		{"env over defaults", nil, config{Addr: "127.0.0.1:5222", StoreDir: "/env/store", HTTPAddr: "127.0.0.1:8222", StreamReplicas: 1, DuplicateWindow: time.Hour}},
-		{"flags over env", []string{"--addr", "127.0.0.1:6222", "--http-addr=127.0.0.1:9", "--store-dir", "x", "--duplicate-window", "2m"}, config{Addr: "127.0.0.1:6222", StoreDir: "x", HTTPAddr: "127.0.0.1:9", StreamReplicas: 1, DuplicateWindow: 2 * time.Minute}},
+		{"env over defaults", nil, config{Addr: "127.0.0.1:5222", StoreDir: "/env/store", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: time.Hour}}},
+		{"flags over env", []string{"--addr", "127.0.0.1:6222", "--http-addr=127.0.0.1:9", "--store-dir", "x", "--duplicate-window", "2m"}, config{Addr: "127.0.0.1:6222", StoreDir: "x", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:9"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 2 * time.Minute}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseConfig(tt.args, getenv, io.Discard)
+			got, err := parseConfig(append([]string{"natsd"}, tt.args...), getenv, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,15 +48,15 @@ func TestParseConfig(t *testing.T) {
 			}
 		})
 	}
-	got, err := parseConfig(nil, func(string) string { return "" }, io.Discard)
+	got, err := parseConfig([]string{"natsd"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (config{Addr: "127.0.0.1:4222", StoreDir: ".data/nats", HTTPAddr: "127.0.0.1:8222", StreamReplicas: 1, DuplicateWindow: 24 * time.Hour}); got != want {
+	if want := (config{Addr: "127.0.0.1:4222", StoreDir: ".data/nats", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour}}); got != want {
 		t.Fatalf("defaults: got %+v, want %+v", got, want)
 	}
 	for _, bad := range [][]string{{"--addr", "nohost"}, {"--http-addr", "x"}, {"--store-dir", ""}, {"extra"}, {"--stream-replicas", "0"}} {
-		if _, err := parseConfig(bad, getenv, io.Discard); err == nil {
+		if _, err := parseConfig(append([]string{"natsd"}, bad...), getenv, io.Discard); err == nil {
 			t.Errorf("parseConfig(%q) accepted", bad)
 		}
 	}
@@ -60,8 +64,15 @@ func TestParseConfig(t *testing.T) {
 
 func TestHelpListsEverySetting(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, &out); err != nil {
+	if err := run(context.Background(), []string{"natsd", "--help"}, func(string) string { return "" }, &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run --help: %v", err)
+	}
+	env := map[string]string{
+		"addr":             "KAOPING_NATSD_ADDR",
+		"store-dir":        "KAOPING_NATSD_STORE_DIR",
+		"http-addr":        "KAOPING_NATSD_HTTP_ADDR",
+		"stream-replicas":  "KAOPING_STREAM_REPLICAS",
+		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
 	}
 	for name, envVar := range env {
 		for _, want := range []string{"--" + name, envVar} {
@@ -102,7 +113,7 @@ func TestRunServesStreams(t *testing.T) {
 		logs := &syncBuffer{}
 		done := make(chan error, 1)
 		go func() {
-			done <- run(ctx, []string{"--addr", addr, "--http-addr", httpAddr}, func(k string) string { return env[k] }, logs)
+			done <- run(ctx, []string{"natsd", "--addr", addr, "--http-addr", httpAddr}, func(k string) string { return env[k] }, logs)
 		}()
 		waitReadyz(t, httpAddr, done, logs)
 		return func() {
@@ -137,7 +148,7 @@ func TestRunServesStreams(t *testing.T) {
 	if _, err := js.Publish(ctx, stream.Subject("test.kind"), []byte(`{}`)); err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	if _, err := stream.EnsureAggregatorConsumer(ctx, js, stream.Config{}); err != nil {
+	if _, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	metrics := get(t, "http://"+httpAddr+"/metrics")
@@ -175,24 +186,22 @@ func TestRunServesStreams(t *testing.T) {
 
 func waitReadyz(t *testing.T, httpAddr string, done <-chan error, logs *syncBuffer) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
+	testkit.Eventually(t, 20*time.Second, func() error {
 		select {
 		case err := <-done:
 			t.Fatalf("run returned before ready: %v\n%s", err, logs)
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready in 20s\n%s", logs)
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return err
 		}
-	}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/readyz = %d\n%s", resp.StatusCode, logs)
+		}
+		return nil
+	})
 }
 
 func get(t *testing.T, url string) string {
@@ -217,7 +226,7 @@ func TestRunFailsOnTakenPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	args := []string{"--addr", ln.Addr().String(), "--http-addr", testkit.FreeAddr(t), "--store-dir", t.TempDir()}
+	args := []string{"natsd", "--addr", ln.Addr().String(), "--http-addr", testkit.FreeAddr(t), "--store-dir", t.TempDir()}
 	done := make(chan error, 1)
 	go func() { done <- run(context.Background(), args, func(string) string { return "" }, io.Discard) }()
 	select {

@@ -2,49 +2,69 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"time"
 
 	"kaoping/pkg/flagenv"
+	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 )
 
 // Config is every setting of the scorer.
 type Config struct {
-	Addr           string
-	NATSURL        string
-	ClickHouse     store.Options
-	Tokens         string
-	Model          string
+	HTTP       obs.HTTPConfig
+	NATS       stream.Options
+	ClickHouse store.Options
+	// Tokens are the bearer tokens allowed to start and list runs.
+	Tokens string
+	// Model is the version of the scoring model.
+	Model string
+	// BarrierTimeout bounds a run's wait for the aggregator.
 	BarrierTimeout time.Duration
-	RunWait        time.Duration
-	StreamReplicas int
-	DrainDelay     time.Duration
+	// RunWait is how long POST /v1/runs waits for the run to end.
+	RunWait time.Duration
 }
 
+const about = "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model."
+
+// parseConfig reads args (args[0] is the program name) over the environment
+// over the defaults; with --help it prints every setting and returns flag.ErrHelp.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("scorer", flag.ContinueOnError)
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8082", "HTTP listen address")
-	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
-	env := c.ClickHouse.RegisterFlags(fs)
+	env := flagenv.Merge(
+		c.HTTP.RegisterFlags(fs, "scorer", "addr", "127.0.0.1:8082"),
+		c.NATS.RegisterFlags(fs),
+		c.ClickHouse.RegisterFlags(fs),
+		map[string]string{
+			"tokens":          "KAOPING_TOKENS",
+			"model":           "KAOPING_SCORER_MODEL",
+			"barrier-timeout": "KAOPING_SCORER_BARRIER_TIMEOUT",
+			"run-wait":        "KAOPING_SCORER_RUN_WAIT",
+		})
 	fs.StringVar(&c.Tokens, "tokens", "", `bearer tokens allowed to start and list runs, "token=principal,…"`)
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
 	fs.DurationVar(&c.RunWait, "run-wait", time.Minute, "how long POST /v1/runs waits for the run to end before answering with status running")
-	fs.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the streams (1 on one machine, 3 on a cluster)")
-	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "time /readyz answers 503 before the server stops accepting, on SIGTERM")
-	env["addr"] = "KAOPING_SCORER_ADDR"
-	env["nats-url"] = "KAOPING_NATS_URL"
-	env["tokens"] = "KAOPING_TOKENS"
-	env["model"] = "KAOPING_SCORER_MODEL"
-	env["barrier-timeout"] = "KAOPING_SCORER_BARRIER_TIMEOUT"
-	env["run-wait"] = "KAOPING_SCORER_RUN_WAIT"
-	env["stream-replicas"] = "KAOPING_STREAM_REPLICAS"
-	env["drain-delay"] = "KAOPING_SCORER_DRAIN_DELAY"
-	err := flagenv.Parse(fs, args[1:], getenv, env, "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model.", out)
-	return c, err
+	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
+		return c, err
+	}
+	return c, c.check()
 }
 
-func (c Config) streamConfig() stream.Config { return stream.Config{Replicas: c.StreamReplicas} }
+func (c Config) check() error {
+	for _, err := range []error{c.HTTP.Check(), c.NATS.Check()} {
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.BarrierTimeout <= 0:
+		return fmt.Errorf("--barrier-timeout (KAOPING_SCORER_BARRIER_TIMEOUT) must be positive, got %s", c.BarrierTimeout)
+	case c.RunWait < 0:
+		return fmt.Errorf("--run-wait (KAOPING_SCORER_RUN_WAIT) must not be negative, got %s", c.RunWait)
+	}
+	return nil
+}

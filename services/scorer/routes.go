@@ -1,157 +1,23 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"kaoping/pkg/auth"
 	"kaoping/pkg/obs"
-	"kaoping/pkg/period"
 	"kaoping/pkg/store"
 	"kaoping/services/scorer/internal/runner"
 )
 
-// NewServer is the scorer's HTTP surface.
-func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait time.Duration, reg *prometheus.Registry, probe *obs.Probe) http.Handler {
+// NewServer is the scorer's own HTTP surface (obs.Server adds /metrics,
+// /healthz and /readyz).
+func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait time.Duration, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	obs.Mount(mux, reg, probe)
-	mux.Handle("POST /v1/runs", auth.Require(tokens, startRun(r, st, runWait)))
-	mux.Handle("GET /v1/runs", auth.Require(tokens, listRuns(r, st)))
-	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st)))
-	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st)))
-	return mux
-}
-
-// runJSON is a run as the API shows it.
-type runJSON struct {
-	ID          string          `json:"id"`
-	Period      string          `json:"period"`
-	Model       string          `json:"model"`
-	ModelSHA256 string          `json:"model_sha256"`
-	Kind        string          `json:"kind"`
-	AsOf        string          `json:"as_of"`
-	HighWater   uint64          `json:"high_water"`
-	Status      string          `json:"status"`
-	Error       string          `json:"error,omitempty"`
-	Counts      json.RawMessage `json:"counts"`
-}
-
-func toJSON(r store.Run) runJSON {
-	counts := json.RawMessage(r.Counts)
-	if !json.Valid(counts) {
-		counts = json.RawMessage("{}")
-	}
-	return runJSON{ID: r.ID, Period: r.Period, Model: r.Model, ModelSHA256: r.ModelSHA256, Kind: r.Kind,
-		AsOf: time.Unix(0, r.AsOfNs).UTC().Format(time.RFC3339Nano), HighWater: r.HighWater,
-		Status: r.Status, Error: r.Error, Counts: counts}
-}
-
-// startRun answers POST /v1/runs {"period":"2026Q3"} with 201 and the run. It
-// waits up to runWait for the run to end, so a small period answers "done".
-func startRun(r *runner.Runner, st *store.Store, runWait time.Duration) http.HandlerFunc {
-	return func(w http.ResponseWriter, req *http.Request) {
-		var body struct {
-			Period string `json:"period"`
-		}
-		dec := json.NewDecoder(io.LimitReader(req.Body, 1<<16))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			obs.WriteError(w, http.StatusBadRequest, "body must be {\"period\":\"2026Q3\"}: "+err.Error())
-			return
-		}
-		if _, err := period.Parse(body.Period, r.Model().Location); err != nil {
-			obs.WriteError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		run, done, err := r.Start(req.Context(), body.Period)
-		if err != nil {
-			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		select {
-		case <-done:
-			if latest, err := st.Run(req.Context(), run.ID); err == nil {
-				run = latest
-			}
-		case <-time.After(runWait):
-		case <-req.Context().Done():
-		}
-		obs.WriteJSON(w, http.StatusCreated, toJSON(run))
-	}
-}
-
-// listRuns answers GET /v1/runs?period=… with {"runs":[…]}, oldest first.
-func listRuns(r *runner.Runner, st *store.Store) http.HandlerFunc {
-	return func(w http.ResponseWriter, req *http.Request) {
-		label := req.URL.Query().Get("period")
-		if label != "" {
-			if _, err := period.Parse(label, r.Model().Location); err != nil {
-				obs.WriteError(w, http.StatusBadRequest, err.Error())
-				return
-			}
-		}
-		runs, err := st.Runs(req.Context(), label)
-		if err != nil {
-			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		out := make([]runJSON, 0, len(runs))
-		for _, x := range runs {
-			out = append(out, toJSON(x))
-		}
-		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
-	}
-}
-
-func getRun(st *store.Store) http.HandlerFunc {
-	return func(w http.ResponseWriter, req *http.Request) {
-		run, err := st.Run(req.Context(), req.PathValue("id"))
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			obs.WriteError(w, http.StatusNotFound, "no run "+req.PathValue("id"))
-		case err != nil:
-			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
-		default:
-			obs.WriteJSON(w, http.StatusOK, toJSON(run))
-		}
-	}
-}
-
-// finalize answers POST /v1/periods/{period}/finalize: the period's newest done
-// run is frozen and later runs are corrections. A period with no done run
-// cannot be final (409); finalising a final period changes nothing.
-func finalize(r *runner.Runner, st *store.Store) http.HandlerFunc {
-	return func(w http.ResponseWriter, req *http.Request) {
-		p, err := period.Parse(req.PathValue("period"), r.Model().Location)
-		if err != nil {
-			obs.WriteError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		runs, err := st.Runs(req.Context(), p.Label)
-		if err != nil {
-			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		if len(store.DoneRuns(runs)) == 0 {
-			obs.WriteError(w, http.StatusConflict, "period "+p.Label+" has no done run to finalise")
-			return
-		}
-		now := time.Now()
-		ref, final, err := st.FinalRun(req.Context(), p, runs, now)
-		if err == nil && !final {
-			if err = st.Finalize(req.Context(), p.Label, now, auth.Principal(req.Context())); err == nil {
-				ref, final, err = st.FinalRun(req.Context(), p, runs, now)
-			}
-		}
-		if err != nil {
-			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		obs.WriteJSON(w, http.StatusOK, map[string]any{"period": p.Label, "final": final, "run_id": ref.ID})
-	}
+	mux.Handle("POST /v1/runs", auth.Require(tokens, startRun(r, st, runWait, log)))
+	mux.Handle("GET /v1/runs", auth.Require(tokens, listRuns(r, st, log)))
+	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st, log)))
+	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st, log)))
+	return obs.Routes(mux)
 }

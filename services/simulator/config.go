@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"kaoping/pkg/stream"
 )
 
 // config is every setting of the simulator. Each comes from a flag, else from
@@ -22,15 +24,11 @@ type config struct {
 	// Complaints is the number of hotline complaints of a quarter (other
 	// periods get as many per day).
 	Complaints int
-	// NATSURL is the NATS server the events are published to.
-	NATSURL string
+	// NATS is where the events are published to and how the streams the
+	// simulator declares are sized (the shared settings of pkg/stream).
+	NATS stream.Options
 	// Chunk is how many events are published before waiting for their acks.
 	Chunk int
-	// StreamReplicas and DuplicateWindow size the streams the simulator
-	// declares (stream.Ensure creates or updates them, so they must agree with
-	// the rest of the stack's settings).
-	StreamReplicas  int
-	DuplicateWindow time.Duration
 	// Out is the directory the demo writes its downloads to.
 	Out string
 	// ScorerURL and APIURL are the base URLs of the scorer and the api.
@@ -70,14 +68,12 @@ func (c *config) register(fs *flag.FlagSet) []flagSpec {
 		"seed of the street qualities and of every case")
 	fs.IntVar(&c.Complaints, def("complaints", "KAOPING_SIMULATOR_COMPLAINTS", forAll), 30000,
 		"hotline complaints per quarter (a month or a year gets as many per day)")
-	fs.StringVar(&c.NATSURL, def("nats-url", "KAOPING_NATS_URL", forPublishing), "nats://127.0.0.1:4222",
-		"NATS server to publish to")
+	shared := c.NATS.RegisterFlags(fs)
+	for _, name := range []string{"nats-url", "stream-replicas", "duplicate-window"} {
+		def(name, shared[name], forPublishing)
+	}
 	fs.IntVar(&c.Chunk, def("chunk", "KAOPING_SIMULATOR_CHUNK", forPublishing), 2000,
 		"events published before waiting for their acks")
-	fs.IntVar(&c.StreamReplicas, def("stream-replicas", "KAOPING_STREAM_REPLICAS", forPublishing), 1,
-		"replicas of the streams (1 on one machine, 3 on a cluster)")
-	fs.DurationVar(&c.DuplicateWindow, def("duplicate-window", "KAOPING_STREAM_DUPLICATE_WINDOW", forPublishing), 24*time.Hour,
-		"how long JetStream remembers event ids to drop duplicates")
 	fs.StringVar(&c.Out, def("out", "KAOPING_DEMO_OUT", forDemo), "out",
 		"directory the downloads are written to")
 	fs.StringVar(&c.ScorerURL, def("scorer-url", "KAOPING_SCORER_URL", forDemo), "http://127.0.0.1:8082",
@@ -138,10 +134,8 @@ func parseConfig(command string, args []string, getenv func(string) string, stdo
 		return c, errors.New("--complaints must not be negative")
 	case c.Chunk < 1:
 		return c, errors.New("--chunk must be at least 1")
-	case c.StreamReplicas < 1:
-		return c, errors.New("--stream-replicas must be at least 1")
-	case c.DuplicateWindow <= 0:
-		return c, errors.New("--duplicate-window must be positive")
+	case c.NATS.Check() != nil:
+		return c, c.NATS.Check()
 	case c.RunTimeout <= 0:
 		return c, errors.New("--run-timeout must be positive")
 	case c.PollInterval <= 0:
@@ -184,13 +178,15 @@ func printFlags(w io.Writer, command string) {
 			continue
 		}
 		f := fs.Lookup(s.name)
-		fmt.Fprintf(w, "  --%-14s %s\n  %16s  env %s", s.name, f.Usage, "", s.env)
-		if f.DefValue != "" {
-			fmt.Fprintf(w, ", default %s", f.DefValue)
+		def := f.DefValue
+		if def == "" {
+			def = "none"
 		}
+		fmt.Fprintf(w, "  --%s (env %s, default %s", s.name, s.env, def)
 		if command == "" {
 			fmt.Fprintf(w, "; %s", strings.Join(s.commands, ", "))
 		}
+		fmt.Fprintf(w, ")\n    \t%s", f.Usage)
 		fmt.Fprintln(w)
 	}
 }

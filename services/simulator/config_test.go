@@ -23,7 +23,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", command: "demo", check: func(t *testing.T, c config) {
-			if c.Seed != 1 || c.Complaints != 30000 || c.Chunk != 2000 || c.NATSURL != "nats://127.0.0.1:4222" ||
+			if c.Seed != 1 || c.Complaints != 30000 || c.Chunk != 2000 || c.NATS.URL != "nats://127.0.0.1:4222" ||
 				c.ScorerURL != "http://127.0.0.1:8082" || c.APIURL != "http://127.0.0.1:8080" || c.Token != "kaoping-dev-token" ||
 				c.Out != "out" || c.RunTimeout != 5*time.Minute || c.Period != "" {
 				t.Errorf("defaults: %+v", c)
@@ -32,7 +32,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 		{name: "env fills what the command line leaves", command: "publish",
 			env: map[string]string{"KAOPING_SIMULATOR_SEED": "9", "KAOPING_NATS_URL": "nats://n:1", "KAOPING_PERIOD": "2026-08"},
 			check: func(t *testing.T, c config) {
-				if c.Seed != 9 || c.NATSURL != "nats://n:1" || c.Period != "2026-08" {
+				if c.Seed != 9 || c.NATS.URL != "nats://n:1" || c.Period != "2026-08" {
 					t.Errorf("got %+v", c)
 				}
 			}},
@@ -71,7 +71,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"simulator", "--help"}, env(nil), &out); err != nil {
+	if err := run(t.Context(), []string{"simulator", "--help"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"publish", "demo", "generate", "--nats-url", "KAOPING_NATS_URL", "--scorer-url", "KAOPING_TOKEN", "default 2000"} {
@@ -80,7 +80,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := run(t.Context(), []string{"simulator", "publish", "-h"}, env(nil), &out); err != nil {
+	if err := run(t.Context(), []string{"simulator", "publish", "-h"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
 	if s := out.String(); !strings.Contains(s, "--chunk") || strings.Contains(s, "--scorer-url") {

@@ -10,23 +10,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/period"
 	"kaoping/services/simulator/internal/district"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "simulator:", err)
-		os.Exit(1)
-	}
-}
+func main() { lifecycle.Main("simulator", run) }
 
 // run is the whole program: args[0] is the program name, args[1] the command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -38,16 +29,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	switch command {
 	case "-h", "-help", "--help", "help":
 		printUsage(stdout)
-		return nil
+		return flag.ErrHelp
 	case "publish", "demo", "generate":
 	default:
 		printUsage(stdout)
 		return fmt.Errorf("unknown command %q", command)
 	}
 	cfg, err := parseConfig(command, args[2:], getenv, stdout)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
 	if err != nil {
 		return err
 	}

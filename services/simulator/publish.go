@@ -42,20 +42,20 @@ func (r publishReport) Rate() float64 {
 
 // publishDistrict connects to NATS, declares the streams and publishes d.
 func publishDistrict(ctx context.Context, cfg config, d *district.District, stdout io.Writer) (publishReport, error) {
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("kaoping-simulator"))
+	nc, err := nats.Connect(cfg.NATS.URL, nats.Name("kaoping-simulator"))
 	if err != nil {
-		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
+		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", cfg.NATS.URL, err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return publishReport{}, fmt.Errorf("jetstream: %w", err)
 	}
-	if err := stream.Ensure(ctx, js, stream.Config{Replicas: cfg.StreamReplicas, DuplicateWindow: cfg.DuplicateWindow}); err != nil {
+	if err := stream.Ensure(ctx, js, cfg.NATS.Config); err != nil {
 		return publishReport{}, err
 	}
 	fmt.Fprintf(stdout, "publishing %s (seed %d) for %s %s: %d streets, %d communities, %d cadres, %d events to %s\n",
-		d.Period.Label, d.Seed, d.District.ID, d.District.Name, len(d.Streets), len(d.Communities), len(d.Cadres), len(d.Drafts), cfg.NATSURL)
+		d.Period.Label, d.Seed, d.District.ID, d.District.Name, len(d.Streets), len(d.Communities), len(d.Cadres), len(d.Drafts), cfg.NATS.URL)
 	rep, err := publishEvents(ctx, js, d.Drafts, cfg.Chunk)
 	if err != nil {
 		return rep, err

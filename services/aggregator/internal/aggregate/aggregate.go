@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"kaoping/pkg/backoff"
 	"kaoping/pkg/event"
 	"kaoping/pkg/stream"
 )
@@ -100,7 +101,7 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		batch, err := a.consumer.Fetch(a.opts.BatchSize, jetstream.FetchMaxWait(a.opts.FlushInterval))
 		if err != nil {
 			a.log.Warn("fetch failed, retrying", "err", err)
-			sleep(ctx, time.Second)
+			backoff.Sleep(ctx, time.Second)
 			continue
 		}
 		var msgs []jetstream.Msg
@@ -242,24 +243,7 @@ func deadLetter(subject string, seq uint64, pos int, body []byte, reason string)
 
 // retry calls f until it succeeds or ctx ends, backing off up to 5 s.
 func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	wait := 100 * time.Millisecond
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w (last error: %v)", what, ctx.Err(), err)
-		}
-		log.Warn(what+" failed, retrying", "err", err, "in", wait)
-		sleep(ctx, wait)
-		wait = min(2*wait, 5*time.Second)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+	return backoff.Default.Retry(ctx, func(context.Context) error { return f() }, func(err error, attempt int, wait time.Duration) {
+		log.Warn(what+" failed, retrying", "err", err, "attempt", attempt, "in", wait.String())
+	})
 }

@@ -1,0 +1,145 @@
+package obs
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// HTTPConfig is where a service listens and how it stops: the settings every
+// HTTP service shares, declared once by RegisterFlags.
+type HTTPConfig struct {
+	// Addr is host:port of the HTTP listener.
+	Addr string
+	// DrainDelay is how long /readyz answers 503 on SIGTERM before the server
+	// stops accepting, so that balancers stop sending first.
+	DrainDelay time.Duration
+}
+
+// Timeouts of every server: a slow or idle client cannot hold a connection
+// for ever. Writes get long enough for a province's Excel download.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 2 * time.Minute
+	writeTimeout      = 5 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 30 * time.Second
+)
+
+// RegisterFlags declares the settings on fs under the flag addrFlag (usually
+// "addr") and "drain-delay", and returns their environment variables
+// (KAOPING_<SERVICE>_ADDR, KAOPING_<SERVICE>_DRAIN_DELAY) for flagenv.Parse.
+func (c *HTTPConfig) RegisterFlags(fs *flag.FlagSet, service, addrFlag, defaultAddr string) map[string]string {
+	prefix := "KAOPING_" + strings.ToUpper(service) + "_"
+	fs.StringVar(&c.Addr, addrFlag, defaultAddr, "HTTP listen address host:port (/metrics, /healthz, /readyz and the service's endpoints)")
+	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 before the server stops accepting")
+	return map[string]string{
+		addrFlag:      prefix + strings.ToUpper(strings.ReplaceAll(addrFlag, "-", "_")),
+		"drain-delay": prefix + "DRAIN_DELAY",
+	}
+}
+
+// Check reports a setting that cannot work, naming it.
+func (c HTTPConfig) Check() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("HTTP listen address %q: %w", c.Addr, err)
+	}
+	if c.DrainDelay < 0 {
+		return fmt.Errorf("drain delay must not be negative, got %s", c.DrainDelay)
+	}
+	return nil
+}
+
+// Server is a service's HTTP server. It answers /metrics, /healthz and
+// /readyz from the moment it listens; the service's own endpoints answer 503
+// until Handle installs them (the service is still reaching its dependencies).
+type Server struct {
+	cfg   HTTPConfig
+	probe *Probe
+	log   *slog.Logger
+	root  *http.ServeMux
+	app   atomic.Pointer[http.Handler]
+}
+
+// NewServer returns a server for cfg; Run starts it.
+func NewServer(cfg HTTPConfig, reg *prometheus.Registry, probe *Probe, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, probe: probe, log: log, root: http.NewServeMux()}
+	s.root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.root.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		st := probe.Status()
+		code := http.StatusOK
+		if st.Status != "ready" {
+			code = http.StatusServiceUnavailable
+		}
+		WriteJSON(w, code, st)
+	})
+	s.root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if h := s.app.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", "1")
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"error": "starting: the service is still reaching its dependencies", "reasons": probe.Status().Reasons})
+	})
+	return s
+}
+
+// Handle installs the service's own endpoints.
+func (s *Server) Handle(h http.Handler) { s.app.Store(&h) }
+
+// Handler is the whole HTTP surface, for tests that drive it without a listener.
+func (s *Server) Handler() http.Handler { return s.root }
+
+// Run listens on the configured address and serves until ctx ends, then
+// stops gracefully (see Serve).
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, then marks the probe stopping, waits the
+// drain delay so balancers stop sending, and shuts down: requests in flight
+// finish, for up to 30 s.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.root, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("http listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.probe.Stopping()
+	if s.cfg.DrainDelay > 0 {
+		time.Sleep(s.cfg.DrainDelay)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"kaoping/pkg/obs"
+	"kaoping/pkg/scoring"
+	"kaoping/pkg/store"
+	"kaoping/services/api/internal/ranking"
+)
+
+// explanationJSON is the body of GET /v1/units/{id}/scores and /v1/cadres/{id}/scores.
+type explanationJSON struct {
+	Period string          `json:"period"`
+	Model  string          `json:"model"`
+	RunID  string          `json:"run_id"`
+	Final  bool            `json:"final"`
+	Kind   string          `json:"subject_kind"`
+	ID     string          `json:"id"`
+	Name   string          `json:"name"`
+	Level  string          `json:"level"`
+	Unit   string          `json:"unit"`
+	Path   []string        `json:"path"`
+	Rank   *int            `json:"rank"`
+	Peers  int             `json:"peers"`
+	Score  json.RawMessage `json:"score"`
+	Grade  *string         `json:"grade"`
+	Detail scoring.Detail  `json:"explanation"`
+}
+
+// explain answers the explanation of one subject: indicators with numerators
+// and denominators, penalty items, tolerated errors and the cases behind every
+// miss; rank and grade among the peers of its level in the whole tree.
+func (h *handlers) explain(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		s, err := h.pickRun(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		all, err := h.store.Results(r.Context(), s.run.ID, kind, "")
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		var me *store.Result
+		for i := range all {
+			if all[i].Subject == id {
+				me = &all[i]
+			}
+		}
+		if me == nil {
+			h.fail(w, r, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label))
+			return
+		}
+		peers := ranking.Peers(all, me.Level, "")
+		rows, err := ranking.Rank(s.model, peers)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
+			Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
+		for _, row := range rows {
+			if row.ID == id {
+				out.Rank, out.Grade, out.Score = row.Rank, row.Grade, row.Score
+			}
+		}
+		if err := json.Unmarshal([]byte(me.Detail), &out.Detail); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		obs.WriteJSON(w, http.StatusOK, out)
+	}
+}

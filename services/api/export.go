@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"kaoping/pkg/obs"
+	"kaoping/pkg/scoring"
+	"kaoping/services/api/internal/ranking"
+)
+
+// responseFormat reads ?format= or the Accept header: json (default), csv or xlsx.
+func responseFormat(r *http.Request) (string, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "json", "csv":
+		return f, nil
+	case "xlsx":
+		return f, nil
+	case "":
+	default:
+		return "", obs.Errorf(http.StatusBadRequest, "format must be json, csv or xlsx")
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		switch {
+		case err != nil:
+		case mt == "text/csv":
+			return "csv", nil
+		case mt == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+			return "xlsx", nil
+		}
+	}
+	return "json", nil
+}
+
+// writeCSV writes the ranking for Excel/WPS: one row per subject, indicator
+// values as decimals, empty cells where there is no rank, score or value.
+func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
+	cw := csv.NewWriter(w)
+	header := append([]string{"rank", "id", "name", "score", "grade"}, scoring.Indicators...)
+	_ = cw.Write(header)
+	for _, row := range rows {
+		rec := []string{"", row.ID, row.Name, "", ""}
+		if row.Rank != nil {
+			rec[0], rec[3], rec[4] = fmt.Sprint(*row.Rank), string(row.Score), *row.Grade
+		}
+		for _, name := range scoring.Indicators {
+			rec = append(rec, row.Indicators[name].Value)
+		}
+		_ = cw.Write(rec)
+	}
+	cw.Flush()
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"kaoping/pkg/auth"
+	"kaoping/pkg/event"
+	"kaoping/pkg/obs"
+	"kaoping/pkg/publish"
+	"kaoping/pkg/scoring"
+	"kaoping/pkg/store"
+	"kaoping/pkg/stream"
+	"kaoping/pkg/testkit"
+	"kaoping/services/scorer/internal/runner"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+const token = "admin-token"
+
+// fixture is the scorer's handler on an embedded NATS and a fresh database of
+// the shared test ClickHouse. store plays the aggregator's part by hand.
+type fixture struct {
+	t     *testing.T
+	h     http.Handler
+	js    jetstream.JetStream
+	store *store.Store
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ch := testkit.SharedClickHouse(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: ch.NewDatabase(t), MaxExecutionTime: time.Minute}, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tokens, err := auth.ParseTokens(token + "=admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := scoring.LoadModel(scoring.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runner.New(js, st, m, 10*time.Second, obs.NewRegistry(), log)
+	t.Cleanup(func() { r.Wait(10 * time.Second) })
+	return &fixture{t: t, h: NewServer(r, st, tokens, 30*time.Second, log), js: js, store: st}
+}
+
+// deliver publishes events through the SDK and stores them as the aggregator
+// does: fetched from its consumer, inserted, acknowledged.
+func (f *fixture) deliver(events ...event.Event) {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := publish.PublishAll(ctx, f.js, events); err != nil {
+		f.t.Fatal(err)
+	}
+	c, err := stream.EnsureAggregatorConsumer(ctx, f.js, stream.ConsumerConfig{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	batch, err := c.Fetch(len(events), jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	v, err := event.NewValidator()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var msgs []jetstream.Msg
+	var records []event.Record
+	for msg := range batch.Messages() {
+		md, _ := msg.Metadata()
+		e, err := v.Parse(msg.Data())
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		r, err := event.ToRecord(e, md.Sequence.Stream, 0, md.Timestamp)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		records, msgs = append(records, r), append(msgs, msg)
+	}
+	if len(msgs) != len(events) {
+		f.t.Fatalf("fetched %d of %d events", len(msgs), len(events))
+	}
+	if err := f.store.InsertEvents(ctx, records); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if err := m.DoubleAck(ctx); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func (f *fixture) do(method, path, body string) (int, map[string]any) {
+	f.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	var out map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		f.t.Fatalf("%s %s: not JSON: %s", method, path, rec.Body.String())
+	}
+	return rec.Code, out
+}
+
+func mustEvent(t *testing.T, id, typ, at string, data any) event.Event {
+	t.Helper()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := event.New(v, "/sources/dev", id, typ, tm, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestRunsScoreWhatWasStoredBeforeTheRequest(t *testing.T) {
+	f := newFixture(t)
+	f.deliver(
+		mustEvent(t, "u-d", event.TypeUnitUpserted, "2026-01-01T00:00:00+08:00", event.UnitUpserted{Unit: "d", Name: "南湖区", Level: "district"}),
+		mustEvent(t, "u-s1", event.TypeUnitUpserted, "2026-01-01T00:00:00+08:00", event.UnitUpserted{Unit: "s1", Name: "建设街道", Level: "street", Parent: "d"}),
+		mustEvent(t, "a-1", event.TypeComplaintAssigned, "2026-04-01T09:00:00+08:00", event.ComplaintAssigned{ComplaintID: "C1", Unit: "s1", Category: "x",
+			ResponseDue: "2026-04-01T11:00:00+08:00", ResolveDue: "2026-04-08T09:00:00+08:00"}),
+		mustEvent(t, "r-1", event.TypeComplaintResponded, "2026-04-01T10:00:00+08:00", event.ComplaintRef{ComplaintID: "C1"}),
+	)
+	code, run := f.do("POST", "/v1/runs", `{"period":"2026Q2"}`)
+	if code != 201 || run["status"] != "done" || run["period"] != "2026Q2" || run["model"] != "kp-2026.1" || run["high_water"] != float64(4) {
+		t.Fatalf("POST /v1/runs = %d %v", code, run)
+	}
+	counts, _ := run["counts"].(map[string]any)
+	if counts["complaints"] != float64(1) || counts["units"] != float64(2) || counts["scored_units"] != float64(2) {
+		t.Errorf("counts = %v", counts)
+	}
+	id, _ := run["id"].(string)
+	results, err := f.store.Results(context.Background(), id, "unit", "s1")
+	if err != nil || len(results) != 1 || !results[0].Scored {
+		t.Fatalf("results of s1 = %+v, %v", results, err)
+	}
+	// response 1/1, resolution 0/1 (deadline passed without one): 100 × 10/35 = 28.57
+	if results[0].ScoreCenti != 2857 {
+		t.Errorf("score of s1 = %d hundredths, want 2857", results[0].ScoreCenti)
+	}
+
+	code, got := f.do("GET", "/v1/runs/"+id, "")
+	if code != 200 || got["id"] != id || got["status"] != "done" {
+		t.Errorf("GET /v1/runs/{id} = %d %v", code, got)
+	}
+	code, list := f.do("GET", "/v1/runs?period=2026Q2", "")
+	if runs, _ := list["runs"].([]any); code != 200 || len(runs) != 1 {
+		t.Errorf("GET /v1/runs = %d %v", code, list)
+	}
+}
+
+func TestFinalizeFreezesTheNewestDoneRun(t *testing.T) {
+	f := newFixture(t)
+	// 2027Q1 is still to come: it becomes final only when it is finalised.
+	code, body := f.do("POST", "/v1/periods/2027Q1/finalize", "")
+	if code != 409 || !strings.Contains(fmt.Sprint(body["error"]), "no done run") {
+		t.Errorf("finalize without a run = %d %v", code, body)
+	}
+	code, run := f.do("POST", "/v1/runs", `{"period":"2027Q1"}`)
+	if code != 201 || run["kind"] != "ordinary" {
+		t.Fatalf("run = %d %v", code, run)
+	}
+	code, body = f.do("POST", "/v1/periods/2027Q1/finalize", "")
+	if code != 200 || body["final"] != true || body["run_id"] != run["id"] {
+		t.Errorf("finalize = %d %v", code, body)
+	}
+	code, again := f.do("POST", "/v1/runs", `{"period":"2027Q1"}`)
+	if code != 201 || again["kind"] != "correction" {
+		t.Errorf("a run after finalising = %d %v, want a correction", code, again)
+	}
+	code, body = f.do("POST", "/v1/periods/2027Q1/finalize", "")
+	if code != 200 || body["run_id"] != run["id"] {
+		t.Errorf("finalising again = %d %v, want the first final run kept", code, body)
+	}
+}
+
+func TestRunRequestsAreCheckedAndErrorsAreJSON(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"POST", "/v1/runs", `{"period":"2026q3"}`, 400, "canonical"},
+		{"POST", "/v1/runs", `{"period":"2026Q3","extra":1}`, 400, "body must be"},
+		{"POST", "/v1/runs", `not json`, 400, "body must be"},
+		{"GET", "/v1/runs?period=Q3", "", 400, "canonical"},
+		{"GET", "/v1/runs/nope", "", 404, "no run nope"},
+		{"POST", "/v1/periods/2026-13/finalize", "", 400, "canonical"},
+		{"DELETE", "/v1/runs", "", 405, "not allowed"},
+		{"GET", "/v1/nothing", "", 404, "no such endpoint"},
+	} {
+		code, body := f.do(tt.method, tt.path, tt.body)
+		if code != tt.code || !strings.Contains(fmt.Sprint(body["error"]), tt.want) {
+			t.Errorf("%s %s %s = %d %v, want %d naming %q", tt.method, tt.path, tt.body, code, body, tt.code, tt.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/runs", nil))
+	if rec.Code != 401 {
+		t.Errorf("without a token = %d", rec.Code)
+	}
+}
