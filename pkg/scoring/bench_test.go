@@ -1,9 +1,7 @@
 package scoring
 
 import (
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -77,28 +75,5 @@ func BenchmarkRankStreets(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Rank(entries)
-	}
-}
-
-// TestSameEventsSameResultsWhateverTheOrder: same events, model and as_of give
-// byte-identical results, however the store happened to return the rows.
-func TestSameEventsSameResultsWhateverTheOrder(t *testing.T) {
-	m := mustModel(t)
-	p, _ := period.Parse("2026Q3", m.Location)
-	recs := quarter(500)
-	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixNano()
-	render := func(rs []event.Record) string {
-		ev := Evaluate(m, p, asOf, rs)
-		b, err := json.Marshal(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	want := render(recs)
-	shuffled := append([]event.Record(nil), recs...)
-	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if got := render(shuffled); got != want {
-		t.Fatal("results depend on the order of the rows")
 	}
 }

@@ -1,48 +1,11 @@
 package scoring
 
 import (
-	"math/big"
 	"sort"
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/period"
 )
-
-// Complaint is one hotline case: the latest assignment defines it; its outcomes
-// are every lifecycle event stored before the run, in case order.
-type Complaint struct {
-	ID          string
-	Assigned    event.Record
-	Responses   []event.Record
-	Resolutions []event.Record
-	Reopens     []event.Record
-	Ratings     []event.Record
-	Excluded    bool
-}
-
-// Issue is one problem on a list: the latest listing defines it.
-type Issue struct {
-	ID      string
-	Listed  event.Record
-	Closes  []event.Record
-	Reopens []event.Record
-}
-
-// Error is one recorded error: the latest record defines it.
-type Error struct {
-	ID        string
-	Recorded  event.Record
-	Tolerated *event.Record
-}
-
-// Review is the standing rating of one review_id: its latest event.
-type Review struct {
-	ID          string
-	SubjectKind string
-	Subject     string
-	RaterGroup  string
-	Score       *big.Rat
-}
 
 // Cases are the cases of one period, keyed by their ids.
 type Cases struct {
@@ -55,93 +18,105 @@ type Cases struct {
 // BuildCases joins lifecycle events to their cases and keeps the cases the
 // period owns: complaints by assignment time, issues by due, errors by recorded
 // time (each from the latest defining event) and reviews by period label.
-// Events of a case without a defining event count nowhere.
+// Events of a case without a defining event count nowhere. Each case is built
+// by its family's builder (ComplaintOf, IssueOf, ErrorOf, ReviewOf), the same
+// one a caller uses who holds the events of one case at a time.
 func BuildCases(records []event.Record, p period.Period) Cases {
-	sorted := append([]event.Record(nil), records...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
-
 	c := Cases{Complaints: map[string]*Complaint{}, Issues: map[string]*Issue{}, Errors: map[string]*Error{}, Reviews: map[string]*Review{}}
-	complaint := func(id string) *Complaint {
-		if c.Complaints[id] == nil {
-			c.Complaints[id] = &Complaint{ID: id}
-		}
-		return c.Complaints[id]
-	}
-	issue := func(id string) *Issue {
-		if c.Issues[id] == nil {
-			c.Issues[id] = &Issue{ID: id}
-		}
-		return c.Issues[id]
-	}
-	errorCase := func(id string) *Error {
-		if c.Errors[id] == nil {
-			c.Errors[id] = &Error{ID: id}
-		}
-		return c.Errors[id]
-	}
-	latestReview := map[string]event.Record{}
-	for _, r := range sorted { // in case order, so the last one seen is the latest
-		switch r.Type {
-		case event.TypeComplaintAssigned:
-			complaint(r.CaseID).Assigned = r
-		case event.TypeComplaintResponded:
-			x := complaint(r.CaseID)
-			x.Responses = append(x.Responses, r)
-		case event.TypeComplaintResolved:
-			x := complaint(r.CaseID)
-			x.Resolutions = append(x.Resolutions, r)
-		case event.TypeComplaintReopened:
-			x := complaint(r.CaseID)
-			x.Reopens = append(x.Reopens, r)
-		case event.TypeComplaintRated:
-			x := complaint(r.CaseID)
-			x.Ratings = append(x.Ratings, r)
-		case event.TypeComplaintExcluded:
-			complaint(r.CaseID).Excluded = true
-		case event.TypeIssueListed:
-			issue(r.CaseID).Listed = r
-		case event.TypeIssueClosed:
-			x := issue(r.CaseID)
-			x.Closes = append(x.Closes, r)
-		case event.TypeIssueReopened:
-			x := issue(r.CaseID)
-			x.Reopens = append(x.Reopens, r)
-		case event.TypeErrorRecorded:
-			errorCase(r.CaseID).Recorded = r
-		case event.TypeErrorTolerated:
-			x := errorCase(r.CaseID)
-			if x.Tolerated == nil {
-				rr := r
-				x.Tolerated = &rr
+	for _, evs := range groupByCase(records) {
+		switch event.KindOf(evs[0].Type) {
+		case event.KindComplaint:
+			if x := ComplaintOf(evs); x != nil && x.In(p) {
+				c.Complaints[x.ID] = x
 			}
-		case event.TypeReviewRated:
-			latestReview[r.CaseID] = r
+		case event.KindIssue:
+			if x := IssueOf(evs); x != nil && x.In(p) {
+				c.Issues[x.ID] = x
+			}
+		case event.KindError:
+			if x := ErrorOf(evs); x != nil && x.In(p) {
+				c.Errors[x.ID] = x
+			}
+		case event.KindReview:
+			if x := ReviewOf(evs); x != nil && x.In(p) {
+				c.Reviews[x.ID] = x
+			}
 		}
-	}
-	for id, x := range c.Complaints {
-		if x.Assigned.Type == "" || !p.Contains(x.Assigned.PeriodNs) {
-			delete(c.Complaints, id)
-		}
-	}
-	for id, x := range c.Issues {
-		if x.Listed.Type == "" || !p.Contains(x.Listed.PeriodNs) {
-			delete(c.Issues, id)
-		}
-	}
-	for id, x := range c.Errors {
-		if x.Recorded.Type == "" || !p.Contains(x.Recorded.PeriodNs) {
-			delete(c.Errors, id)
-		}
-	}
-	for id, r := range latestReview {
-		if r.ReviewPeriod != p.Label {
-			continue
-		}
-		score, ok := new(big.Rat).SetString(r.Score)
-		if !ok {
-			continue // the validator admits only JSON numbers; a row that is not one is not a rating
-		}
-		c.Reviews[id] = &Review{ID: id, SubjectKind: r.SubjectKind, Subject: r.Subject, RaterGroup: r.RaterGroup, Score: score}
 	}
 	return c
+}
+
+// groupByCase splits the records of complaints, issues, errors and reviews into
+// one slice per case (kind and case id), each in the order the records came in;
+// org upserts are the tree's, not cases. It counts first and copies once, so a
+// quarter's events cost one allocation rather than one per growing case.
+func groupByCase(records []event.Record) [][]event.Record {
+	type key struct {
+		kind event.Kind
+		id   string
+	}
+	index := map[key]int{}
+	var sizes []int
+	caseOf := make([]int, len(records)) // -1: not a case's event
+	for i, r := range records {
+		k := key{event.KindOf(r.Type), r.CaseID}
+		switch k.kind {
+		case event.KindComplaint, event.KindIssue, event.KindError, event.KindReview:
+		default:
+			caseOf[i] = -1
+			continue
+		}
+		n, ok := index[k]
+		if !ok {
+			n = len(sizes)
+			index[k] = n
+			sizes = append(sizes, 0)
+		}
+		sizes[n]++
+		caseOf[i] = n
+	}
+	total := 0
+	for _, s := range sizes {
+		total += s
+	}
+	backing := make([]event.Record, total)
+	groups := make([][]event.Record, len(sizes))
+	at := 0
+	for n, s := range sizes {
+		groups[n] = backing[at : at : at+s]
+		at += s
+	}
+	for i, n := range caseOf {
+		if n >= 0 {
+			groups[n] = append(groups[n], records[i])
+		}
+	}
+	return groups
+}
+
+// inCaseOrder visits one case's events in case order (SPEC §4): by instant, then
+// stream sequence, then position inside the message, ties keeping the order
+// they came in. Every builder walks its case this way, so "the latest" always
+// means the last one visited: the latest defining event defines the case, the
+// latest rating or resolution is the one that counts. The events are not
+// reordered; a case already in order (as a store reads it) costs no sort.
+func inCaseOrder(events []event.Record, visit func(r *event.Record)) {
+	ordered := true
+	for i := 1; i < len(events) && ordered; i++ {
+		ordered = !events[i].Before(events[i-1])
+	}
+	if ordered {
+		for i := range events {
+			visit(&events[i])
+		}
+		return
+	}
+	order := make([]int, len(events))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return events[order[a]].Before(events[order[b]]) })
+	for _, i := range order {
+		visit(&events[i])
+	}
 }

@@ -135,6 +135,56 @@ func (s *scenario) review(id, at, kind, subject, label, group string, score any)
 	s.add("/review", "", event.TypeReviewRated, at, map[string]any{"review_id": id, "subject_kind": kind, "subject": subject, "period": label, "rater_group": group, "score": score})
 }
 
+// rule is one rule or trap of SPEC §5 as a table case. want maps a subject (a
+// unit id, or "cadre:<id>") to what must hold: an indicator name → "num/den",
+// and "score" → the rounded score or "-" for no score. period defaults to
+// 2026Q3 and asOf to a time when every Q3 deadline has passed.
+type rule struct {
+	name   string
+	period string
+	asOf   string
+	build  func(s *scenario)
+	want   map[string]map[string]string
+}
+
+// checkRules runs each rule as a subtest on a fresh scenario.
+func checkRules(t *testing.T, tests []rule) {
+	t.Helper()
+	const asOf = "2026-11-01T00:00:00+08:00" // every Q3 deadline has passed
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario(t)
+			tt.build(s)
+			label, at := tt.period, tt.asOf
+			if label == "" {
+				label = "2026Q3"
+			}
+			if at == "" {
+				at = asOf
+			}
+			got := s.evaluate(label, at)
+			for subject, checks := range tt.want {
+				r, ok := got[subject]
+				if !ok {
+					t.Errorf("%s: no result", subject)
+					continue
+				}
+				for what, want := range checks {
+					var have string
+					if what == "score" {
+						have = score(r)
+					} else {
+						have = fraction(r, what)
+					}
+					if have != want {
+						t.Errorf("%s %s = %s, want %s", subject, what, have, want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func mustModel(t testing.TB) *Model {
 	t.Helper()
 	m, err := LoadModel(DefaultVersion)

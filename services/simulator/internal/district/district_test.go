@@ -11,6 +11,7 @@ import (
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/period"
+	"kaoping/pkg/scoring"
 )
 
 var (
@@ -251,14 +252,23 @@ func TestGenerateRejects(t *testing.T) {
 	}
 }
 
-// TestStreetsDiffer estimates every street's score by SPEC §5 from the drafts
-// and checks the ranking means something: the best street in the 90s, the worst
-// well below 75, and the order following the hidden qualities.
+// TestStreetsDiffer scores every street of the generated quarter with the
+// model itself (scoring.Evaluate, as the scorer does) and checks the ranking
+// means something: the best street in the 90s, the worst well below 75, and
+// the order following the hidden qualities.
 func TestStreetsDiffer(t *testing.T) {
 	p := mustPeriod(t, "2026Q3")
+	m, err := scoring.LoadModel(scoring.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, seed := range []uint64{1, 2, 3} {
 		d := generate(t, Config{Seed: seed, Period: p, Now: now})
-		scores := estimateStreetScores(d, p, now)
+		scores := streetScores(t, m, p, v, d)
 		best, worst := d.Streets[0], d.Streets[0]
 		for _, s := range d.Streets {
 			if s.Quality > best.Quality {
@@ -268,197 +278,55 @@ func TestStreetsDiffer(t *testing.T) {
 				worst = s
 			}
 		}
-		top, bottom := 0.0, 100.0
+		top, bottom := int64(0), int64(10000)
 		for _, sc := range scores {
 			top, bottom = max(top, sc), min(bottom, sc)
 		}
-		t.Logf("seed %d: top %.2f, bottom %.2f; best street %s %.2f, worst %s %.2f", seed, top, bottom, best.Name, scores[best.ID], worst.Name, scores[worst.ID])
-		if top < 90 || top >= 100 {
-			t.Errorf("seed %d: top street scores %.2f, want in the 90s", seed, top)
+		show := scoring.FormatCenti
+		t.Logf("seed %d: top %s, bottom %s; best street %s %s, worst %s %s", seed, show(top), show(bottom), best.Name, show(scores[best.ID]), worst.Name, show(scores[worst.ID]))
+		if top < 9000 || top >= 10000 {
+			t.Errorf("seed %d: top street scores %s, want in the 90s", seed, show(top))
 		}
-		if bottom > 70 {
-			t.Errorf("seed %d: bottom street scores %.2f, want well below 75", seed, bottom)
+		if bottom > 7000 {
+			t.Errorf("seed %d: bottom street scores %s, want well below 75", seed, show(bottom))
 		}
-		if scores[best.ID] < 85 || scores[worst.ID] > 70 {
-			t.Errorf("seed %d: best street %.2f, worst %.2f: scores do not follow quality", seed, scores[best.ID], scores[worst.ID])
+		if scores[best.ID] < 8500 || scores[worst.ID] > 7000 {
+			t.Errorf("seed %d: best street %s, worst %s: scores do not follow quality", seed, show(scores[best.ID]), show(scores[worst.ID]))
 		}
 	}
 }
 
-// estimateStreetScores scores streets by SPEC §5, simplified for a finished
-// period whose deadlines have all passed (nothing is pending).
-func estimateStreetScores(d *District, p period.Period, asOf time.Time) map[string]float64 {
-	streetOf := map[string]string{}
-	for _, s := range d.Streets {
-		streetOf[s.ID] = s.ID
-	}
-	for _, c := range d.Communities {
-		streetOf[c.ID] = c.Parent
-	}
-	streetOf[d.UnitMove.ID] = d.UnitMove.To // the tree at the period's end
-
-	type complaint struct {
-		unit                 string
-		at, respDue          time.Time
-		firstResp            time.Time
-		lastRes, lastReopen  time.Time
-		resolved, excluded   bool
-		rating               int
-		lastRatingAt         time.Time
-		responded, hasRating bool
-	}
-	type issue struct {
-		unit        string
-		due         time.Time
-		major       bool
-		closes      []time.Time
-		lastReopen  time.Time
-		hasReopened bool
-	}
-	complaints := map[string]*complaint{}
-	issues := map[string]*issue{}
-	penalty := map[string]int{}
-	tolerated := map[string]bool{}
-	type errRec struct {
-		unit   string
-		points int
-	}
-	var errs []struct {
-		id string
-		errRec
-	}
-	reviews := map[string]event.ReviewRated{}
-	points := map[string]int{"minor": 1, "moderate": 3, "serious": 5}
-
-	for _, e := range d.Drafts { // in time order
-		switch x := e.Data.(type) {
-		case event.ComplaintAssigned:
-			due, _ := event.ParseTime(x.ResponseDue)
-			c := complaints[x.ComplaintID]
-			if c == nil {
-				c = &complaint{}
-				complaints[x.ComplaintID] = c
-			}
-			c.unit, c.at, c.respDue = x.Unit, e.Time, due
-		case event.ComplaintRef:
-			if c := complaints[x.ComplaintID]; !c.responded {
-				c.responded, c.firstResp = true, e.Time
-			}
-		case event.ComplaintResolved:
-			c := complaints[x.ComplaintID]
-			c.lastRes, c.resolved = e.Time, x.Resolved
-		case event.ComplaintReason:
-			c := complaints[x.ComplaintID]
-			if e.Type == event.TypeComplaintExcluded {
-				c.excluded = true
-			} else {
-				c.lastReopen = e.Time
-			}
-		case event.ComplaintRated:
-			c := complaints[x.ComplaintID]
-			r, _ := x.Rating.Int64() // the generator writes plain integers
-			c.hasRating, c.rating = true, int(r)
-		case event.IssueListed:
-			due, _ := event.ParseTime(x.Due)
-			issues[x.IssueID] = &issue{unit: x.Unit, due: due, major: x.Severity == "major"}
-		case event.IssueRef:
-			i := issues[x.IssueID]
-			i.closes = append(i.closes, e.Time)
-		case event.IssueReopened:
-			i := issues[x.IssueID]
-			i.lastReopen, i.hasReopened = e.Time, true
-		case event.ErrorRecorded:
-			errs = append(errs, struct {
-				id string
-				errRec
-			}{x.ErrorID, errRec{x.Unit, points[x.Severity]}})
-		case event.ErrorTolerated:
-			tolerated[x.ErrorID] = true
-		case event.ReviewRated:
-			reviews[x.ReviewID] = x
+// streetScores scores the district's period at the test's now, when every
+// deadline of the finished quarter has passed, and returns each street's score
+// in hundredths. The drafts become rows as the stream would store them: built
+// and validated as the SDK does, numbered in publishing order.
+func streetScores(t *testing.T, m *scoring.Model, p period.Period, v *event.Validator, d *District) map[string]int64 {
+	t.Helper()
+	records := make([]event.Record, 0, len(d.Drafts))
+	for i, draft := range d.Drafts {
+		e, err := draft.Build(v)
+		if err != nil {
+			t.Fatalf("event %s does not validate: %v", draft.ID, err)
 		}
-	}
-	type frac struct{ num, den float64 }
-	resp, res, sat, clo := map[string]*frac{}, map[string]*frac{}, map[string]*frac{}, map[string]*frac{}
-	add := func(m map[string]*frac, st string, num bool, w float64) {
-		f := m[st]
-		if f == nil {
-			f = &frac{}
-			m[st] = f
+		r, err := event.ToRecord(e, uint64(i+1), 0, draft.Time)
+		if err != nil {
+			t.Fatal(err)
 		}
-		f.den += w
-		if num {
-			f.num += w
-		}
+		records = append(records, r)
 	}
-	for _, c := range complaints {
-		if c.excluded || !p.Contains(c.at.UnixNano()) {
+	ev := scoring.Evaluate(m, p, now.UnixNano(), records)
+	scores := map[string]int64{}
+	for _, r := range ev.Units {
+		if r.Level != "street" {
 			continue
 		}
-		st := streetOf[c.unit]
-		add(resp, st, c.responded && !c.firstResp.After(c.respDue), 1)
-		add(res, st, c.resolved && !c.lastReopen.After(c.lastRes), 1)
-		if c.hasRating {
-			add(sat, st, c.rating >= 4, 1)
+		if !r.Scored {
+			t.Errorf("street %s has no score", r.ID)
 		}
+		scores[r.ID] = r.ScoreCenti
 	}
-	for _, i := range issues {
-		if !p.Contains(i.due.UnixNano()) {
-			continue
-		}
-		ok := false
-		for _, cl := range i.closes {
-			if !cl.After(i.due) && !(i.hasReopened && i.lastReopen.After(cl)) {
-				ok = true
-			}
-		}
-		w := 1.0
-		if i.major {
-			w = 2
-		}
-		add(clo, streetOf[i.unit], ok, w)
+	if len(scores) != len(d.Streets) {
+		t.Errorf("%d streets scored, want %d", len(scores), len(d.Streets))
 	}
-	for _, e := range errs {
-		if !tolerated[e.id] {
-			penalty[streetOf[e.unit]] += e.points
-		}
-	}
-	groups := map[string]map[string][]float64{}
-	for _, r := range reviews {
-		if r.SubjectKind != "unit" || r.Period != p.Label {
-			continue
-		}
-		if groups[r.Subject] == nil {
-			groups[r.Subject] = map[string][]float64{}
-		}
-		s, _ := r.Score.Float64()
-		groups[r.Subject][r.RaterGroup] = append(groups[r.Subject][r.RaterGroup], s)
-	}
-	out := map[string]float64{}
-	for _, s := range d.Streets {
-		var sum, wsum float64
-		for _, ind := range []struct {
-			f *frac
-			w float64
-		}{{resp[s.ID], 10}, {res[s.ID], 25}, {sat[s.ID], 25}, {clo[s.ID], 25}} {
-			if ind.f != nil && ind.f.den > 0 {
-				sum += ind.w * ind.f.num / ind.f.den
-				wsum += ind.w
-			}
-		}
-		if g := groups[s.ID]; len(g) > 0 {
-			var m float64
-			for _, xs := range g {
-				var a float64
-				for _, x := range xs {
-					a += x
-				}
-				m += a / float64(len(xs))
-			}
-			sum += 15 * m / float64(len(g)) / 100
-			wsum += 15
-		}
-		out[s.ID] = max(0, 100*sum/wsum-float64(min(20, penalty[s.ID])))
-	}
-	return out
+	return scores
 }

@@ -1,0 +1,129 @@
+package scoring
+
+import (
+	"kaoping/pkg/event"
+	"kaoping/pkg/period"
+)
+
+// Complaint is one hotline case: the latest assignment defines it; its outcomes
+// are every lifecycle event stored before the run, in case order.
+type Complaint struct {
+	ID          string
+	Assigned    event.Record
+	Responses   []event.Record
+	Resolutions []event.Record
+	Reopens     []event.Record
+	Ratings     []event.Record
+	Excluded    bool
+}
+
+// ComplaintOf builds one complaint from its own events, deduplicated and in any
+// order; events of other types are ignored. It is nil for lifecycle events
+// whose complaint was never assigned: they count nowhere.
+func ComplaintOf(events []event.Record) *Complaint {
+	c := &Complaint{}
+	inCaseOrder(events, func(r *event.Record) {
+		switch r.Type {
+		case event.TypeComplaintAssigned:
+			c.Assigned = *r // the last seen is the latest: it defines the case
+		case event.TypeComplaintResponded:
+			c.Responses = append(c.Responses, *r)
+		case event.TypeComplaintResolved:
+			c.Resolutions = append(c.Resolutions, *r)
+		case event.TypeComplaintReopened:
+			c.Reopens = append(c.Reopens, *r)
+		case event.TypeComplaintRated:
+			c.Ratings = append(c.Ratings, *r)
+		case event.TypeComplaintExcluded:
+			c.Excluded = true
+		}
+	})
+	if c.Assigned.Type == "" {
+		return nil
+	}
+	c.ID = c.Assigned.CaseID
+	return c
+}
+
+// In reports whether the complaint belongs to p: by its assignment time.
+func (c *Complaint) In(p period.Period) bool { return p.Contains(c.Assigned.PeriodNs) }
+
+// ResponseOutcome: the first response at or before response_due is a hit, a
+// later one a miss; without a response, pending until the deadline passes.
+func ResponseOutcome(c *Complaint, asOfNs int64) Outcome {
+	if c.Excluded {
+		return NotCounted
+	}
+	if len(c.Responses) > 0 {
+		if c.Responses[0].TimeNs <= c.Assigned.ResponseDueNs {
+			return Hit
+		}
+		return Miss
+	}
+	return deadlineOutcome(c.Assigned.ResponseDueNs, asOfNs)
+}
+
+// ResolutionOutcome: the outcome is the latest resolution with no reopening
+// after it; a hit when it says resolved. resolve_due only bounds pending.
+func ResolutionOutcome(c *Complaint, asOfNs int64) Outcome {
+	if c.Excluded {
+		return NotCounted
+	}
+	if n := len(c.Resolutions); n > 0 {
+		latest := c.Resolutions[n-1]
+		if !reopenedAfter(c.Reopens, latest) {
+			if latest.Resolved {
+				return Hit
+			}
+			return Miss
+		}
+	}
+	return deadlineOutcome(c.Assigned.ResolveDueNs, asOfNs)
+}
+
+// SatisfactionOutcome: complaints with a rating count; the latest rating is a
+// hit at or above the satisfied rating.
+func SatisfactionOutcome(c *Complaint, satisfied uint8) Outcome {
+	if c.Excluded || len(c.Ratings) == 0 {
+		return NotCounted
+	}
+	if c.Ratings[len(c.Ratings)-1].Rating >= satisfied {
+		return Hit
+	}
+	return Miss
+}
+
+// Complaint folds one complaint into the response, resolution and satisfaction
+// rates of its unit, every unit above it and its cadre. An excluded complaint
+// is counted as a case of the period but in no indicator.
+func (e *Evaluator) Complaint(c *Complaint) {
+	if c == nil || !c.In(e.period) {
+		return
+	}
+	e.counts.Complaints++
+	if c.Excluded {
+		return
+	}
+	resp, res, sat := ResponseOutcome(c, e.asOfNs), ResolutionOutcome(c, e.asOfNs), SatisfactionOutcome(c, e.model.SatisfiedRating)
+	for _, t := range e.subjects(c.Assigned.Unit, c.Assigned.Cadre) {
+		t.resp.count(resp, 1)
+		t.res.count(res, 1)
+		t.sat.count(sat, 1)
+		d := &t.detail
+		if resp == Miss {
+			d.Misses.LateResponses = append(d.Misses.LateResponses, c.ID)
+		}
+		if res == Miss {
+			d.Misses.UnresolvedComplaints = append(d.Misses.UnresolvedComplaints, c.ID)
+		}
+		if sat == Miss {
+			d.Misses.Dissatisfied = append(d.Misses.Dissatisfied, c.ID)
+		}
+		if resp == Pending {
+			d.Pending.Responses++
+		}
+		if res == Pending {
+			d.Pending.Resolutions++
+		}
+	}
+}

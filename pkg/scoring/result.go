@@ -1,0 +1,157 @@
+package scoring
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"sort"
+)
+
+// Subject kinds.
+const (
+	SubjectUnit  = "unit"
+	SubjectCadre = "cadre"
+)
+
+// Fraction is an indicator's numerator and denominator as exact decimal text,
+// and its value: the quotient rounded half up to 4 decimals, "" when the
+// denominator is 0 (not applicable).
+type Fraction struct {
+	Num   string
+	Den   string
+	Value string
+}
+
+// MarshalJSON writes {"num":…,"den":…,"value":…|null} with JSON numbers.
+func (f Fraction) MarshalJSON() ([]byte, error) {
+	v := json.RawMessage("null")
+	if f.Value != "" {
+		v = json.RawMessage(f.Value)
+	}
+	return json.Marshal(struct {
+		Num   json.RawMessage `json:"num"`
+		Den   json.RawMessage `json:"den"`
+		Value json.RawMessage `json:"value"`
+	}{json.RawMessage(f.Num), json.RawMessage(f.Den), v})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (f *Fraction) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Num, Den json.Number
+		Value    *json.Number
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	f.Num, f.Den = raw.Num.String(), raw.Den.String()
+	if raw.Value != nil {
+		f.Value = raw.Value.String()
+	} else {
+		f.Value = ""
+	}
+	return nil
+}
+
+// Applicable reports whether the denominator is not 0.
+func (f Fraction) Applicable() bool { return f.Value != "" }
+
+// PenaltyItem is one error that costs points.
+type PenaltyItem struct {
+	ErrorID  string `json:"error_id"`
+	Severity string `json:"severity"`
+	Points   int64  `json:"points"`
+}
+
+// ToleratedError is an error forgiven under the fault-tolerance mechanism: shown, free.
+type ToleratedError struct {
+	ErrorID    string `json:"error_id"`
+	Severity   string `json:"severity"`
+	DecisionID string `json:"decision_id"`
+}
+
+// Misses are the case ids behind every miss, sorted.
+type Misses struct {
+	LateResponses        []string `json:"late_responses"`
+	UnresolvedComplaints []string `json:"unresolved_complaints"`
+	Dissatisfied         []string `json:"dissatisfied"`
+	OverdueIssues        []string `json:"overdue_issues"`
+}
+
+// PendingCounts counts the cases left out of an indicator because their deadline has not passed.
+type PendingCounts struct {
+	Responses   int `json:"responses"`
+	Resolutions int `json:"resolutions"`
+	Issues      int `json:"issues"`
+}
+
+// Detail is the explanation of one subject's result in one run.
+type Detail struct {
+	Indicators map[string]Fraction `json:"indicators"`
+	// Base is the weighted mean before the penalty, rounded to 4 decimals for
+	// display; the score is computed from the exact value.
+	Base           string           `json:"base"`
+	PenaltyPoints  int64            `json:"penalty_points"`
+	Penalty        int64            `json:"penalty"`
+	PenaltyItems   []PenaltyItem    `json:"penalty_items"`
+	ToleratedItems []ToleratedError `json:"tolerated_errors"`
+	Misses         Misses           `json:"misses"`
+	Pending        PendingCounts    `json:"pending"`
+}
+
+// sortLists puts every list of the detail in id order and writes empty lists as
+// [] rather than null, so the same cases give byte-identical results in
+// whatever order they were folded in.
+func (d *Detail) sortLists() {
+	for _, l := range []*[]string{&d.Misses.LateResponses, &d.Misses.UnresolvedComplaints, &d.Misses.Dissatisfied, &d.Misses.OverdueIssues} {
+		if *l == nil {
+			*l = []string{}
+		}
+		sort.Strings(*l)
+	}
+	if d.PenaltyItems == nil {
+		d.PenaltyItems = []PenaltyItem{}
+	}
+	slices.SortFunc(d.PenaltyItems, func(a, b PenaltyItem) int { return cmp.Compare(a.ErrorID, b.ErrorID) })
+	if d.ToleratedItems == nil {
+		d.ToleratedItems = []ToleratedError{}
+	}
+	slices.SortFunc(d.ToleratedItems, func(a, b ToleratedError) int { return cmp.Compare(a.ErrorID, b.ErrorID) })
+}
+
+// Result is one subject's outcome in one run.
+type Result struct {
+	Kind  string
+	ID    string
+	Name  string
+	Level string
+	// Unit is the unit itself, or the cadre's unit.
+	Unit string
+	// Path runs from the root to Unit.
+	Path   []string
+	Scored bool
+	// ScoreCenti is the score rounded half up, in hundredths.
+	ScoreCenti int64
+	Detail     Detail
+}
+
+// Counts summarise a run.
+type Counts struct {
+	Events       int `json:"events"`
+	Complaints   int `json:"complaints"`
+	Issues       int `json:"issues"`
+	Errors       int `json:"errors"`
+	Reviews      int `json:"reviews"`
+	Units        int `json:"units"`
+	Cadres       int `json:"cadres"`
+	ScoredUnits  int `json:"scored_units"`
+	ScoredCadres int `json:"scored_cadres"`
+}
+
+// Evaluation is everything a run computes: one result per unit and cadre of the
+// period's tree, sorted by id.
+type Evaluation struct {
+	Units  []Result
+	Cadres []Result
+	Counts Counts
+}
