@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -44,6 +45,27 @@ func ParseTokens(s string) (*Tokens, error) {
 		t.Add(tok, principal)
 	}
 	return t, nil
+}
+
+// Set replaces the tokens by those of s ("token=principal,…"), so that Tokens
+// is a flag.Value: a bad list stops the service at start, naming its setting.
+func (t *Tokens) Set(s string) error {
+	parsed, err := ParseTokens(s)
+	if err != nil {
+		return err
+	}
+	t.entries = parsed.entries
+	return nil
+}
+
+// String is empty: a flag's printed value must never show a token.
+func (t *Tokens) String() string { return "" }
+
+// RegisterFlags declares the bearer tokens of a service that reads or
+// controls (KAOPING_TOKENS) on fs, for flagenv.Parse.
+func (t *Tokens) RegisterFlags(fs *flag.FlagSet) map[string]string {
+	fs.Var(t, "tokens", `bearer tokens, "token=principal,…"; the principal goes to the audit log`)
+	return map[string]string{"tokens": "KAOPING_TOKENS"}
 }
 
 // Add registers a token for a principal.

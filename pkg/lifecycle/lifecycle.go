@@ -51,6 +51,9 @@ func stopped(ctx context.Context, err error) bool {
 // as oklog/run does: a part that ends early has nothing left to serve with).
 type Group struct {
 	parts []part
+
+	mu       sync.Mutex
+	cleanups []func()
 }
 
 type part struct {
@@ -61,6 +64,16 @@ type part struct {
 // Go adds a part. It starts when Run is called.
 func (g *Group) Go(name string, run func(ctx context.Context) error) {
 	g.parts = append(g.parts, part{name, run})
+}
+
+// Cleanup registers f to run once every part has returned, the last
+// registered first (as t.Cleanup does). Parts register the connections they
+// open, so that nothing closes while another part still uses it: requests in
+// flight finish and the last batch is flushed before NATS or ClickHouse go.
+func (g *Group) Cleanup(f func()) {
+	g.mu.Lock()
+	g.cleanups = append(g.cleanups, f)
+	g.mu.Unlock()
 }
 
 // Run starts every part and returns once all have returned. The error names
@@ -86,5 +99,11 @@ func (g *Group) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.cleanups) - 1; i >= 0; i-- {
+		g.cleanups[i]()
+	}
+	g.cleanups = nil
 	return first
 }

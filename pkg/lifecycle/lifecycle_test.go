@@ -71,3 +71,28 @@ func TestExitCode(t *testing.T) {
 		t.Errorf("error: %d %q", code, out.String())
 	}
 }
+
+func TestCleanupsRunAfterEveryPartInReverseOrder(t *testing.T) {
+	var g Group
+	var order []string
+	partDone := make(chan struct{})
+	g.Go("consumer", func(ctx context.Context) error {
+		g.Cleanup(func() { order = append(order, "close nats") })
+		g.Cleanup(func() { order = append(order, "close clickhouse") })
+		return nil
+	})
+	g.Go("http", func(ctx context.Context) error {
+		<-ctx.Done()
+		time.Sleep(10 * time.Millisecond) // a request in flight still uses the connections
+		order = append(order, "http stopped")
+		close(partDone)
+		return nil
+	})
+	if err := g.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-partDone
+	if strings.Join(order, ", ") != "http stopped, close clickhouse, close nats" {
+		t.Fatalf("order = %v", order)
+	}
+}

@@ -7,9 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"kaoping/pkg/event"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
@@ -37,31 +34,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
 
-	// Connections close once every part has stopped: the last batch is
-	// flushed and acknowledged, and requests in flight finish, first.
-	var (
-		nc *nats.Conn
-		st *store.Store
-	)
-	defer func() {
-		if st != nil {
-			st.Close()
-		}
-		if nc != nil {
-			nc.Close()
-		}
-	}()
 	var g lifecycle.Group
 	g.Go("http", srv.Run)
-	g.Go("consumer", func(ctx context.Context) (err error) {
-		var js jetstream.JetStream
-		if nc, js, err = stream.Connect(ctx, cfg.NATS, "kaoping-aggregator", log, probe.Reporter("nats")); err != nil {
+	g.Go("consumer", func(ctx context.Context) error {
+		// Connections close once every part has stopped: the last batch is
+		// flushed and acknowledged, and requests in flight finish, first.
+		nc, js, err := stream.Connect(ctx, cfg.NATS, "kaoping-aggregator", log, probe.Reporter("nats"))
+		if err != nil {
 			return err
 		}
+		g.Cleanup(nc.Close)
 		srv.Handle(NewServer(js, log))
-		if st, err = store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse")); err != nil {
+		st, err := store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse"))
+		if err != nil {
 			return err
 		}
+		g.Cleanup(func() { st.Close() })
 		go st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 		consumer, err := stream.EnsureAggregatorConsumer(ctx, js, cfg.consumer())
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 
+	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
@@ -13,8 +14,8 @@ import (
 type Config struct {
 	HTTP       obs.HTTPConfig
 	ClickHouse store.Options
-	// Tokens are the bearer tokens allowed to read, "token=principal,…".
-	Tokens string
+	// Tokens are the bearer tokens allowed to read.
+	Tokens auth.Tokens
 }
 
 const about = "The api of kaoping: rankings and explanations read from ClickHouse."
@@ -27,8 +28,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	env := flagenv.Merge(
 		c.HTTP.RegisterFlags(fs, "api", "addr", "127.0.0.1:8080"),
 		c.ClickHouse.RegisterFlags(fs),
-		map[string]string{"tokens": "KAOPING_TOKENS"})
-	fs.StringVar(&c.Tokens, "tokens", "", `bearer tokens allowed to read, "token=principal,…"`)
+		c.Tokens.RegisterFlags(fs))
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"kaoping/pkg/event"
@@ -53,22 +52,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxBodyBytes: cfg.MaxBodyBytes, PublishTimeout: cfg.PublishTimeout,
 	}))
 
-	// The connection closes once every part has stopped: requests in flight finish first.
-	var nc *nats.Conn
-	defer func() {
-		if nc != nil {
-			nc.Close()
-		}
-	}()
 	var g lifecycle.Group
 	g.Go("http", srv.Run)
-	g.Go("nats", func(ctx context.Context) (err error) {
-		var js jetstream.JetStream
-		nc, js, err = stream.Connect(ctx, cfg.NATS, "kaoping-ingest", log, probe.Reporter("nats"),
+	g.Go("nats", func(ctx context.Context) error {
+		nc, js, err := stream.Connect(ctx, cfg.NATS, "kaoping-ingest", log, probe.Reporter("nats"),
 			jetstream.WithPublishAsyncMaxPending(maxPendingPublishes))
 		if err != nil {
 			return err
 		}
+		// The connection closes once every part has stopped: requests in flight finish first.
+		g.Cleanup(nc.Close)
 		streams.Set(js)
 		log.Info("streams declared; ready")
 		<-ctx.Done()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
@@ -18,7 +19,7 @@ type Config struct {
 	NATS       stream.Options
 	ClickHouse store.Options
 	// Tokens are the bearer tokens allowed to start and list runs.
-	Tokens string
+	Tokens auth.Tokens
 	// Model is the version of the scoring model.
 	Model string
 	// BarrierTimeout bounds a run's wait for the aggregator.
@@ -38,13 +39,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.HTTP.RegisterFlags(fs, "scorer", "addr", "127.0.0.1:8082"),
 		c.NATS.RegisterFlags(fs),
 		c.ClickHouse.RegisterFlags(fs),
+		c.Tokens.RegisterFlags(fs),
 		map[string]string{
-			"tokens":          "KAOPING_TOKENS",
 			"model":           "KAOPING_SCORER_MODEL",
 			"barrier-timeout": "KAOPING_SCORER_BARRIER_TIMEOUT",
 			"run-wait":        "KAOPING_SCORER_RUN_WAIT",
 		})
-	fs.StringVar(&c.Tokens, "tokens", "", `bearer tokens allowed to start and list runs, "token=principal,…"`)
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
 	fs.DurationVar(&c.RunWait, "run-wait", time.Minute, "how long POST /v1/runs waits for the run to end before answering with status running")

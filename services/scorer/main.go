@@ -8,10 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
-	"kaoping/pkg/auth"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/scoring"
@@ -30,10 +26,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	tokens, err := auth.ParseTokens(cfg.Tokens)
-	if err != nil {
-		return fmt.Errorf("KAOPING_TOKENS: %w", err)
-	}
 	model, err := scoring.LoadModel(cfg.Model)
 	if err != nil {
 		return fmt.Errorf("KAOPING_SCORER_MODEL: %w", err)
@@ -43,35 +35,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	probe := obs.NewProbe(reg, "scorer", "nats", "clickhouse")
 	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
 
-	// Once every part has stopped, runs in flight end, then the connections close.
-	var (
-		nc *nats.Conn
-		st *store.Store
-		r  *runner.Runner
-	)
-	defer func() {
-		if r != nil && !r.Wait(cfg.BarrierTimeout) {
-			log.Warn(`runs still in flight at exit stay "running"`)
-		}
-		if st != nil {
-			st.Close()
-		}
-		if nc != nil {
-			nc.Close()
-		}
-	}()
 	var g lifecycle.Group
 	g.Go("http", srv.Run)
-	g.Go("runner", func(ctx context.Context) (err error) {
-		var js jetstream.JetStream
-		if nc, js, err = stream.Connect(ctx, cfg.NATS, "kaoping-scorer", log, probe.Reporter("nats")); err != nil {
+	g.Go("runner", func(ctx context.Context) error {
+		nc, js, err := stream.Connect(ctx, cfg.NATS, "kaoping-scorer", log, probe.Reporter("nats"))
+		if err != nil {
 			return err
 		}
-		if st, err = store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse")); err != nil {
+		g.Cleanup(nc.Close)
+		st, err := store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse"))
+		if err != nil {
 			return err
 		}
-		r = runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
-		srv.Handle(NewServer(r, st, tokens, cfg.RunWait, log))
+		g.Cleanup(func() { st.Close() })
+		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
+		// Runs in flight end before the connections close.
+		g.Cleanup(func() {
+			if !r.Wait(cfg.BarrierTimeout) {
+				log.Warn(`runs still in flight at exit stay "running"`)
+			}
+		})
+		srv.Handle(NewServer(r, st, &cfg.Tokens, cfg.RunWait, log))
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
 		return st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 	})
