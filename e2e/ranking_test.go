@@ -151,7 +151,7 @@ func TestQuarterThroughTheWholePath(t *testing.T) {
 	// st04's rating comes through the SDK straight to NATS, with a poison
 	// message beside it that must land in the dead letters, not in a score.
 	_, js := s.nats.Connect(t)
-	pub, err := publish.New(js, "/sources/review", nil)
+	pub, err := publish.New(js, "review", "/sources/review", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestQuarterThroughTheWholePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	poison := `{"specversion":"1.0","id":"p1","source":"/sources/review","type":"kaoping.review.rated","time":"2026-09-20T09:00:00+08:00","data":{"review_id":"p1","subject_kind":"unit","subject":"st10","period":"2026Q3","rater_group":"peers","score":100,"name":"张三"}}`
-	if _, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: stream.Subject(event.TypeReviewRated), Data: []byte(poison)}); err != nil {
+	if _, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: stream.SourceSubject("review"), Data: []byte(poison)}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -87,7 +87,8 @@ func startStack(t *testing.T) *stack {
 	dir := t.TempDir()
 	sources := filepath.Join(dir, "sources.yaml")
 	registry := "sources:\n  - source: /sources/dev\n    token: " + devToken + "\n    types: [\"*\"]\n" +
-		"  - source: /sources/hotline\n    token: hotline-token\n    types: [kaoping.complaint.assigned, kaoping.complaint.responded]\n"
+		"  - source: /sources/hotline\n    token: hotline-token\n    types: [kaoping.complaint.assigned, kaoping.complaint.responded]\n" +
+		"  - source: /sources/review\n    token: review-token\n    types: [kaoping.review.rated]\n"
 	if err := os.WriteFile(sources, []byte(registry), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func startStack(t *testing.T) *stack {
 		"KAOPING_CLICKHOUSE_ADDR="+ch.Addr,
 		"KAOPING_CLICKHOUSE_DATABASE="+ch.NewDatabase(t),
 		"KAOPING_TOKENS="+devToken+"=dev",
-		"KAOPING_INGEST_SOURCES="+sources,
+		"KAOPING_SOURCES="+sources,
 		"KAOPING_INGEST_ADDR="+s.ingest,
 		"KAOPING_AGGREGATOR_ADDR="+s.aggregator,
 		"KAOPING_SCORER_ADDR="+s.scorer,

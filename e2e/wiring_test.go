@@ -82,6 +82,7 @@ func TestSharedStreamSettingsAgree(t *testing.T) {
 		"KAOPING_CLICKHOUSE_ADDR=" + ch.Addr,
 		"KAOPING_CLICKHOUSE_DATABASE=" + ch.NewDatabase(t),
 		"KAOPING_TOKENS=" + devToken + "=dev",
+		"KAOPING_SOURCES=" + localRegistry(t),
 	}
 	startProc(t, "natsd", env, "--addr", natsAddr, "--http-addr", natsHTTP, "--store-dir", t.TempDir())
 	waitStatus(t, "http://"+natsHTTP+"/readyz", 200, 30*time.Second)
@@ -182,7 +183,8 @@ func TestEveryBinaryHelpsAndRefusesBadSettings(t *testing.T) {
 // /readyz says 503 with the reason; unknown paths and wrong methods are JSON.
 func TestHealthBeforeDependencies(t *testing.T) {
 	nowhere := testkit.FreeAddr(t) // nothing listens here
-	env := []string{"KAOPING_NATS_URL=nats://" + nowhere, "KAOPING_CLICKHOUSE_ADDR=" + nowhere, "KAOPING_TOKENS=" + devToken + "=dev"}
+	env := []string{"KAOPING_NATS_URL=nats://" + nowhere, "KAOPING_CLICKHOUSE_ADDR=" + nowhere, "KAOPING_TOKENS=" + devToken + "=dev",
+		"KAOPING_SOURCES=" + localRegistry(t)}
 	for _, svc := range []string{"ingest", "aggregator", "scorer", "api"} {
 		t.Run(svc, func(t *testing.T) {
 			addr := testkit.FreeAddr(t)
@@ -203,4 +205,14 @@ func TestHealthBeforeDependencies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// localRegistry is the local stack's source registry.
+func localRegistry(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../deploy/local/sources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -17,7 +17,7 @@ export KAOPING_NATS_URL=nats://127.0.0.1:4222
 export KAOPING_CLICKHOUSE_ADDR=127.0.0.1:9000
 export KAOPING_CLICKHOUSE_DATABASE=kaoping
 export KAOPING_TOKENS=kaoping-dev-token=dev
-export KAOPING_INGEST_SOURCES="$LOCAL/sources.yaml"
+export KAOPING_SOURCES="$LOCAL/sources.yaml"
 
 mkdir -p "$BIN" "$RUN/clickhouse" "$DATA/clickhouse" "$DATA/nats"
 

@@ -1,11 +1,16 @@
 // Package publish is the SDK a source system imports to send kaoping events
-// straight to NATS JetStream. Every event is validated before it leaves, and is
-// published with its message id set from source + id, so the server drops a
-// duplicate inside its window; the aggregator and the queries drop the rest.
+// straight to NATS JetStream (SPEC §4 "Publishing straight to NATS"). Every
+// event is validated before it leaves; events go out in batch messages on
+// kaoping.events.<name>, as large as the server takes, published with
+// asynchronous acks. Each batch carries a message id scoped to the source, so
+// the server drops a batch resent inside its duplicate window; the queries
+// drop every other copy (the first stored wins).
 package publish
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,34 +19,42 @@ import (
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/stream"
+	"kaoping/pkg/wire"
 )
 
-// Publisher publishes events for one source.
+// Publisher publishes events of one source.
 type Publisher struct {
 	js        jetstream.JetStream
 	validator *event.Validator
+	name      string
 	source    string
 }
 
 // Result is the stream's answer for one event.
 type Result struct {
-	// Sequence is the event's place in the stream.
+	// Sequence is the stream sequence of the message that carries the event,
+	// and Position its place in that message.
 	Sequence uint64
-	// Duplicate is true when the server already had the event (same source and
-	// id inside its duplicate window) and stored nothing.
+	Position int
+	// Duplicate is true when the server already had the message (the same
+	// batch from this source inside its duplicate window) and stored nothing.
 	Duplicate bool
 }
 
-// New returns a publisher of events of source. The validator is shared and may
-// be nil, in which case one is compiled.
-func New(js jetstream.JetStream, source string, v *event.Validator) (*Publisher, error) {
+// New returns a publisher of events of the source whose registry name is
+// name and whose CloudEvents source is source. The validator is shared and
+// may be nil, in which case one is compiled.
+func New(js jetstream.JetStream, name, source string, v *event.Validator) (*Publisher, error) {
+	if o, ok := stream.OriginOf(stream.SourceSubject(name)); !ok || o.Name != name {
+		return nil, fmt.Errorf("source name %q is not a subject token", name)
+	}
 	if v == nil {
 		var err error
 		if v, err = event.NewValidator(); err != nil {
 			return nil, err
 		}
 	}
-	return &Publisher{js: js, validator: v, source: source}, nil
+	return &Publisher{js: js, validator: v, name: name, source: source}, nil
 }
 
 // Event builds and validates an event of this publisher's source.
@@ -49,56 +62,157 @@ func (p *Publisher) Event(id, eventType string, at time.Time, data any) (event.E
 	return event.New(p.validator, p.source, id, eventType, at, data)
 }
 
-// Publish sends one event and waits until JetStream stored it.
+// Publish sends one event in a message of its own and waits until JetStream
+// stored it.
 func (p *Publisher) Publish(ctx context.Context, e event.Event) (Result, error) {
-	if e.Source != p.source {
-		return Result{}, fmt.Errorf("event %s: source %q is not this publisher's %q", e.ID, e.Source, p.source)
-	}
-	ack, err := p.js.PublishMsg(ctx, Message(e))
+	res, err := p.PublishAll(ctx, []event.Event{e})
 	if err != nil {
-		return Result{}, fmt.Errorf("publish %s: %w", e.ID, err)
+		return Result{}, err
 	}
-	return Result{Sequence: ack.Sequence, Duplicate: ack.Duplicate}, nil
+	return res[0], nil
 }
 
-// PublishAll sends events without waiting for each answer in turn, then waits for
-// all of them; results are in the order of events. It stops at the first error,
-// and an event without a result was not stored.
+// PublishAll sends events in batch messages without waiting for each answer
+// in turn, then waits for all of them; results are in the order of events.
+// It stops at the first error; an event without a result was not stored.
 func (p *Publisher) PublishAll(ctx context.Context, events []event.Event) ([]Result, error) {
-	return PublishAll(ctx, p.js, events)
+	for _, e := range events {
+		if e.Source != p.source {
+			return nil, fmt.Errorf("event %s: source %q is not this publisher's %q", e.ID, e.Source, p.source)
+		}
+	}
+	return PublishBatches(ctx, p.js, stream.SourceSubject(p.name), p.name, events, nil)
 }
 
-// PublishAll sends already validated events of any source (ingest uses it after
-// checking each event's source against the token) and waits for all answers.
-func PublishAll(ctx context.Context, js jetstream.JetStream, events []event.Event) ([]Result, error) {
-	futures := make([]jetstream.PubAckFuture, len(events))
-	for i, e := range events {
-		f, err := js.PublishMsgAsync(Message(e))
+// PublishBatches packs already validated events into batch messages on
+// subject, each under the server's max_payload, publishes them with
+// asynchronous acks and waits for all. header, when not nil, is added to
+// every message. Ingest uses it with its own subject after checking each
+// event against the token. Results are in the order of events, up to the
+// first failure.
+func PublishBatches(ctx context.Context, js jetstream.JetStream, subject, name string, events []event.Event, header nats.Header) ([]Result, error) {
+	maxBytes := int(js.Conn().MaxPayload()) - wire.Overhead - len(subject)
+	batches, err := Batches(subject, name, events, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]*nats.Msg, len(batches))
+	for i, b := range batches {
+		msgs[i] = b.Msg
+		for k, v := range header {
+			b.Msg.Header[k] = v
+		}
+	}
+	acks, err := Send(ctx, js, msgs)
+	results := make([]Result, 0, len(events))
+	for i, ack := range acks {
+		for pos := range batches[i].Events {
+			results = append(results, Result{Sequence: ack.Sequence, Position: pos, Duplicate: ack.Duplicate})
+		}
+	}
+	return results, err
+}
+
+// Batch is one message and how many of the events it carries.
+type Batch struct {
+	Msg    *nats.Msg
+	Events int
+}
+
+// Batches packs events, in order, into batch messages of at most maxBytes
+// of body. An event that alone is larger is an error: no message could carry it.
+func Batches(subject, name string, events []event.Event, maxBytes int) ([]Batch, error) {
+	var out []Batch
+	var raws []json.RawMessage
+	size := 2
+	flush := func() {
+		if len(raws) == 0 {
+			return
+		}
+		body, digest := wire.Batch(raws)
+		m := nats.NewMsg(subject)
+		m.Header.Set("Content-Type", wire.MediaBatch)
+		m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(name, digest))
+		m.Data = body
+		out = append(out, Batch{Msg: m, Events: len(raws)})
+		raws, size = nil, 2
+	}
+	for _, e := range events {
+		n := len(e.Raw) + 1
+		if n+2 > maxBytes {
+			return nil, fmt.Errorf("event %s: %d bytes, more than the %d a message may carry", e.ID, len(e.Raw), maxBytes)
+		}
+		if size+n > maxBytes {
+			flush()
+		}
+		raws = append(raws, e.Raw)
+		size += n
+	}
+	flush()
+	return out, nil
+}
+
+// Send publishes msgs with asynchronous acks and waits for them; acks are in
+// the order of msgs, up to the first failure. A duplicate ack is checked: the
+// server drops a message whose id it saw inside its window, and names the
+// message it kept; if that one is not on the same subject (a source that
+// reused another's message id), the message is sent again under a fresh id,
+// so no publisher can make another's events disappear.
+func Send(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) ([]*jetstream.PubAck, error) {
+	futures := make([]jetstream.PubAckFuture, len(msgs))
+	for i, m := range msgs {
+		f, err := js.PublishMsgAsync(m)
 		if err != nil {
-			return nil, fmt.Errorf("publish %s: %w", e.ID, err)
+			return nil, fmt.Errorf("publish to %s: %w", m.Subject, err)
 		}
 		futures[i] = f
 	}
-	results := make([]Result, len(events))
+	acks := make([]*jetstream.PubAck, 0, len(msgs))
 	for i, f := range futures {
+		var ack *jetstream.PubAck
 		select {
-		case ack := <-f.Ok():
-			results[i] = Result{Sequence: ack.Sequence, Duplicate: ack.Duplicate}
+		case ack = <-f.Ok():
 		case err := <-f.Err():
-			return results[:i], fmt.Errorf("publish %s: %w", events[i].ID, err)
+			return acks, fmt.Errorf("publish to %s: %w", msgs[i].Subject, err)
 		case <-ctx.Done():
-			return results[:i], ctx.Err()
+			return acks, ctx.Err()
 		}
+		if ack.Duplicate {
+			var err error
+			if ack, err = checkDuplicate(ctx, js, msgs[i], ack); err != nil {
+				return acks, err
+			}
+		}
+		acks = append(acks, ack)
 	}
-	return results, nil
+	return acks, nil
 }
 
-// Message is the NATS message that carries one event: its structured JSON on
-// the type's subject, with the message id that makes duplicates drop.
-func Message(e event.Event) *nats.Msg {
-	m := nats.NewMsg(stream.Subject(e.Type))
-	m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(e.Source, e.ID))
-	m.Header.Set("Content-Type", "application/cloudevents+json")
-	m.Data = e.Raw
-	return m
+// checkDuplicate returns the duplicate ack when the message the server kept
+// is on msg's subject, else publishes msg again under a fresh id.
+func checkDuplicate(ctx context.Context, js jetstream.JetStream, msg *nats.Msg, ack *jetstream.PubAck) (*jetstream.PubAck, error) {
+	s, err := js.Stream(ctx, ack.Stream)
+	if err != nil {
+		return nil, fmt.Errorf("check duplicate of %s: %w", msg.Subject, err)
+	}
+	kept, err := s.GetMsg(ctx, ack.Sequence)
+	switch {
+	case err == nil && kept.Subject == msg.Subject:
+		return ack, nil
+	case err != nil && !errors.Is(err, jetstream.ErrMsgNotFound):
+		return nil, fmt.Errorf("check duplicate of %s at %d: %w", msg.Subject, ack.Sequence, err)
+	}
+	// The kept message is another source's, or gone (refused whole and
+	// removed): this one is stored under a fresh id.
+	again := nats.NewMsg(msg.Subject)
+	for k, v := range msg.Header {
+		again.Header[k] = v
+	}
+	again.Header.Set(jetstream.MsgIDHeader, msg.Header.Get(jetstream.MsgIDHeader)+":"+nats.NewInbox()[len(nats.InboxPrefix):])
+	again.Data = msg.Data
+	fresh, err := js.PublishMsg(ctx, again)
+	if err != nil {
+		return nil, fmt.Errorf("publish to %s again: %w", msg.Subject, err)
+	}
+	return fresh, nil
 }

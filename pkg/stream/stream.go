@@ -1,7 +1,8 @@
-// Package stream is the one place that declares kaoping's JetStream layout: the
-// events stream and its subjects, the dead-letter stream, the aggregator's
-// durable consumer, the message id that makes duplicates drop, and the read
-// barrier a scoring run waits on.
+// Package stream is the one place that declares kaoping's JetStream layout
+// (SPEC §4 "Publishing straight to NATS"): the events stream and its subjects
+// per source, the dead-letter stream, the aggregator's durable consumer, the
+// message ids that make resent messages drop, and the read barrier a scoring
+// run waits on.
 package stream
 
 import (
@@ -10,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,8 +21,13 @@ import (
 const (
 	// EventsStream holds every accepted event.
 	EventsStream = "KAOPING_EVENTS"
-	// EventsSubjectPrefix is followed by the event type: kaoping.events.<type>.
+	// EventsSubjectPrefix is followed by a source's name, and optionally more
+	// tokens: a source publishes straight to NATS on kaoping.events.<name>[.…].
 	EventsSubjectPrefix = "kaoping.events."
+	// IngestSubjectPrefix is followed by a source's name: ingest publishes what
+	// it accepted from that source on kaoping.ingest.<name>, and only ingest
+	// may (NATS permissions in deploy/), so those events are not checked again.
+	IngestSubjectPrefix = "kaoping.ingest."
 	// DeadLetterStream holds messages the aggregator could not store, with the reason.
 	DeadLetterStream = "KAOPING_DEADLETTER"
 	// DeadLetterSubjectPrefix is followed by the original stream sequence.
@@ -36,7 +43,18 @@ const (
 	HeaderOriginalSeq     = "Kaoping-Original-Seq"
 	// HeaderOriginalPos is the event's position inside a message that carries several.
 	HeaderOriginalPos = "Kaoping-Original-Pos"
+	// HeaderBodySize and HeaderBodySHA256 describe the offending body when the
+	// dead letter keeps only its first 64 KiB.
+	HeaderBodySize   = "Kaoping-Body-Size"
+	HeaderBodySHA256 = "Kaoping-Body-Sha256"
+	// HeaderOriginalType is the offending event's type, when it had one: a
+	// replay publishes it again on its original subject.
+	HeaderOriginalType = "Kaoping-Original-Type"
 )
+
+// HeaderIngestInstance marks the messages one ingest process published, so
+// that process need not read them back to learn their ids.
+const HeaderIngestInstance = "Kaoping-Ingest-Instance"
 
 // Config sizes the streams. The zero value is completed by defaults suited to
 // one machine. Every binary that declares the streams (natsd, ingest, the
@@ -48,6 +66,9 @@ type Config struct {
 	// DuplicateWindow is how long the server remembers message ids to drop
 	// duplicates. Duplicates outside it are stored again and dropped by the queries.
 	DuplicateWindow time.Duration
+	// DeadLetterMaxAge is how long a dead letter is kept (they may hold
+	// personal data a source should not have sent).
+	DeadLetterMaxAge time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -57,6 +78,9 @@ func (c Config) withDefaults() Config {
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 24 * time.Hour
 	}
+	if c.DeadLetterMaxAge == 0 {
+		c.DeadLetterMaxAge = 30 * 24 * time.Hour
+	}
 	return c
 }
 
@@ -65,9 +89,11 @@ func (c Config) withDefaults() Config {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.IntVar(&c.Replicas, "stream-replicas", 1, "replicas of the streams (1 on one machine, 3 on a NATS cluster)")
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", 24*time.Hour, "how long JetStream remembers message ids to drop a resent message")
+	fs.DurationVar(&c.DeadLetterMaxAge, "dead-letter-max-age", 30*24*time.Hour, "how long a dead letter is kept before it expires")
 	return map[string]string{
-		"stream-replicas":  "KAOPING_STREAM_REPLICAS",
-		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
+		"stream-replicas":     "KAOPING_STREAM_REPLICAS",
+		"duplicate-window":    "KAOPING_STREAM_DUPLICATE_WINDOW",
+		"dead-letter-max-age": "KAOPING_DEADLETTER_MAX_AGE",
 	}
 }
 
@@ -78,6 +104,9 @@ func (c Config) Check() error {
 	}
 	if c.DuplicateWindow <= 0 {
 		return fmt.Errorf("duplicate window must be positive (KAOPING_STREAM_DUPLICATE_WINDOW), got %s", c.DuplicateWindow)
+	}
+	if c.DeadLetterMaxAge <= 0 {
+		return fmt.Errorf("dead-letter max age must be positive (KAOPING_DEADLETTER_MAX_AGE), got %s", c.DeadLetterMaxAge)
 	}
 	return nil
 }
@@ -126,14 +155,39 @@ func (c ConsumerConfig) withDefaults() ConsumerConfig {
 	return c
 }
 
-// Subject is the subject an event of the given type is published on.
-func Subject(eventType string) string { return EventsSubjectPrefix + eventType }
+// SourceSubject is the subject a source publishes on straight to NATS.
+func SourceSubject(name string) string { return EventsSubjectPrefix + name }
 
-// MsgID is the JetStream message id of the event (source, id): the server drops
-// a second message with the same id inside its duplicate window. The length
-// prefix keeps ("a/b", "c") and ("a", "/bc") apart.
-func MsgID(source, id string) string {
-	return strconv.Itoa(len(source)) + ":" + source + id
+// IngestSubject is the subject ingest publishes a source's accepted events on.
+func IngestSubject(name string) string { return IngestSubjectPrefix + name }
+
+// Origin is where a message of the events stream comes from.
+type Origin struct {
+	// Name is the source's name, the token after the prefix.
+	Name string
+	// ViaIngest is true for kaoping.ingest.<name>: ingest checked the events.
+	ViaIngest bool
+}
+
+// OriginOf reads a message's subject; ok is false for a subject that names
+// no source.
+func OriginOf(subject string) (o Origin, ok bool) {
+	rest, viaIngest := strings.CutPrefix(subject, IngestSubjectPrefix)
+	if !viaIngest {
+		if rest, ok = strings.CutPrefix(subject, EventsSubjectPrefix); !ok {
+			return Origin{}, false
+		}
+	}
+	name, _, _ := strings.Cut(rest, ".")
+	return Origin{Name: name, ViaIngest: viaIngest}, name != ""
+}
+
+// MsgID is the JetStream message id of a message a source sends: key (an
+// event's id, or the digest of a batch) scoped to the source's name, so that
+// one source's ids never drop another's message. The length prefix keeps
+// ("a:b", "c") and ("a", "b:c") apart.
+func MsgID(name, key string) string {
+	return strconv.Itoa(len(name)) + ":" + name + ":" + key
 }
 
 // Ensure creates or updates the events and dead-letter streams.
@@ -142,8 +196,8 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	streams := []jetstream.StreamConfig{
 		{
 			Name:        EventsStream,
-			Description: "kaoping events, one subject per event type",
-			Subjects:    []string{EventsSubjectPrefix + ">"},
+			Description: "kaoping events: kaoping.events.<source> from the sources, kaoping.ingest.<source> from ingest",
+			Subjects:    []string{EventsSubjectPrefix + ">", IngestSubjectPrefix + ">"},
 			Storage:     jetstream.FileStorage,
 			Retention:   jetstream.LimitsPolicy,
 			Replicas:    cfg.Replicas,
@@ -156,6 +210,10 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			Storage:     jetstream.FileStorage,
 			Retention:   jetstream.LimitsPolicy,
 			Replicas:    cfg.Replicas,
+			MaxAge:      cfg.DeadLetterMaxAge,
+			// One dead letter per (sequence, position): a redelivered message does not
+			// dead-letter the same event twice.
+			Duplicates: 10 * time.Minute,
 		},
 	}
 	for _, sc := range streams {

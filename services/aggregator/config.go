@@ -8,6 +8,7 @@ import (
 
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 )
@@ -24,8 +25,13 @@ type Config struct {
 	// ShutdownTimeout bounds flushing the last batch on SIGTERM.
 	ShutdownTimeout time.Duration
 	// AckWait is how long a fetched message may stay unacknowledged before
-	// JetStream delivers it again.
+	// JetStream delivers it again; short, because held messages get
+	// in-progress acks, and a restart after a crash waits this long.
 	AckWait time.Duration
+	// MaxDeliver is how often a message may come back before it is taken for poison.
+	MaxDeliver int
+	// Sources is the path of the source registry.
+	Sources string
 }
 
 const about = "The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters."
@@ -39,7 +45,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.HTTP.RegisterFlags(fs, "aggregator", "addr", "127.0.0.1:8083"),
 		c.NATS.RegisterFlags(fs),
 		c.ClickHouse.RegisterFlags(fs),
+		sources.RegisterFlags(fs, &c.Sources),
 		map[string]string{
+			"max-deliver":      "KAOPING_AGGREGATOR_MAX_DELIVER",
 			"batch-size":       "KAOPING_AGGREGATOR_BATCH_SIZE",
 			"flush-interval":   "KAOPING_AGGREGATOR_FLUSH_INTERVAL",
 			"shutdown-timeout": "KAOPING_AGGREGATOR_SHUTDOWN_TIMEOUT",
@@ -48,7 +56,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.IntVar(&c.BatchSize, "batch-size", 10000, "most messages in one insert batch")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a batch waits to fill before it is inserted")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest wait to flush the last batch on SIGTERM")
-	fs.DurationVar(&c.AckWait, "ack-wait", time.Minute, "how long a fetched message may stay unacknowledged before redelivery")
+	fs.DurationVar(&c.AckWait, "ack-wait", 5*time.Second, "how long a fetched message may stay unacknowledged before redelivery (held messages get in-progress acks)")
+	fs.IntVar(&c.MaxDeliver, "max-deliver", 5, "deliveries after which a message that was never stored is taken for poison and dead-lettered")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}
@@ -68,13 +77,16 @@ func (c Config) check() error {
 		return fmt.Errorf("--flush-interval (KAOPING_AGGREGATOR_FLUSH_INTERVAL) must be positive, got %s", c.FlushInterval)
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout (KAOPING_AGGREGATOR_SHUTDOWN_TIMEOUT) must be positive, got %s", c.ShutdownTimeout)
-	case c.AckWait <= 0:
-		return fmt.Errorf("--ack-wait (KAOPING_AGGREGATOR_ACK_WAIT) must be positive, got %s", c.AckWait)
+	case c.AckWait < 100*time.Millisecond:
+		return fmt.Errorf("--ack-wait (KAOPING_AGGREGATOR_ACK_WAIT) must be at least 100ms, got %s", c.AckWait)
+	case c.MaxDeliver < 1:
+		return fmt.Errorf("--max-deliver (KAOPING_AGGREGATOR_MAX_DELIVER) must be at least 1, got %d", c.MaxDeliver)
 	}
 	return nil
 }
 
-// consumer sizes the durable consumer: it may hold two batches at once.
+// consumer sizes the durable consumer: it may hold two batches at once and
+// the fetch filling a third.
 func (c Config) consumer() stream.ConsumerConfig {
-	return stream.ConsumerConfig{AckWait: c.AckWait, MaxAckPending: max(2*c.BatchSize, 1000)}
+	return stream.ConsumerConfig{AckWait: c.AckWait, MaxAckPending: max(4*c.BatchSize, 1000)}
 }

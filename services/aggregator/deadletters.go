@@ -53,6 +53,8 @@ func replayDeadLetter(js jetstream.JetStream, log *slog.Logger) http.HandlerFunc
 		switch {
 		case errors.Is(err, deadletter.ErrNotFound):
 			obs.WriteError(w, http.StatusNotFound, err.Error())
+		case errors.Is(err, deadletter.ErrCut):
+			obs.WriteError(w, http.StatusConflict, err.Error())
 		case err != nil:
 			obs.Fail(w, r, log, err)
 		default:

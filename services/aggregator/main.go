@@ -10,6 +10,7 @@ import (
 	"kaoping/pkg/event"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 	"kaoping/services/aggregator/internal/aggregate"
@@ -27,7 +28,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := obs.NewLogger(stdout, "aggregator")
 	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "aggregator", "nats", "clickhouse")
+	probe := obs.NewProbe(reg, "aggregator", "nats", "clickhouse", "consumer")
+	registry, err := sources.Load(cfg.Sources)
+	if err != nil {
+		return err
+	}
 	v, err := event.NewValidator()
 	if err != nil {
 		return err
@@ -55,9 +60,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		agg := aggregate.New(js, consumer, st, v, aggregate.Options{
+		agg := aggregate.New(js, consumer, st, v, registry, aggregate.Options{
 			BatchSize: cfg.BatchSize, FlushInterval: cfg.FlushInterval, ShutdownTimeout: cfg.ShutdownTimeout,
-		}, reg, log)
+			AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver,
+		}, reg, probe, log)
+		probe.Pass("consumer")
 		log.Info("aggregator ready", "batch_size", cfg.BatchSize, "flush_interval", cfg.FlushInterval.String())
 		if err := agg.Run(ctx); err != nil {
 			return err

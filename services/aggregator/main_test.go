@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
+	"kaoping/pkg/wire"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -31,7 +34,12 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	// A tiny duplicate window, so a resend lands outside it.
 	js := n.EnsureStreams(t, stream.Config{DuplicateWindow: 200 * time.Millisecond})
 	addr := testkit.FreeAddr(t)
+	registry := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/hotline\n    token: t\n    types: [kaoping.complaint.responded]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{
+		"KAOPING_SOURCES":  registry,
 		"KAOPING_NATS_URL": n.URL, "KAOPING_CLICKHOUSE_ADDR": ch.Addr, "KAOPING_CLICKHOUSE_DATABASE": db,
 		"KAOPING_AGGREGATOR_ADDR": addr, "KAOPING_STREAM_DUPLICATE_WINDOW": "200ms",
 		"KAOPING_AGGREGATOR_FLUSH_INTERVAL": "100ms",
@@ -41,7 +49,7 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	go func() { done <- run(ctx, []string{"aggregator"}, func(k string) string { return env[k] }, io.Discard) }()
 	t.Cleanup(cancel)
 
-	pub, err := publish.New(js, "/sources/hotline", nil)
+	pub, err := publish.New(js, "hotline", "/sources/hotline", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +70,12 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	if err != nil || res.Duplicate {
 		t.Fatalf("resend outside the window: %+v %v", res, err)
 	}
-	// A poison message and a message with one valid and one invalid event.
-	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.Subject(event.TypeComplaintResponded), Data: []byte(`{"not":"an event"`)}); err != nil {
+	// A poison message and a batch with one valid and one invalid event.
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("hotline"), Data: []byte(`{"not":"an event"`)}); err != nil {
 		t.Fatal(err)
 	}
-	pair := fmt.Sprintf(`[%s, {"specversion":"1.0","id":"x","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"HX1","phone":"1"}}]`, evs[1].Raw)
-	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.Subject(event.TypeComplaintResponded), Data: []byte(pair)}); err != nil {
+	pair := fmt.Sprintf(`[%s, {"specversion":"1.0","id":"x","source":"/sources/hotline","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"HX1","phone":"1"}}]`, evs[1].Raw)
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("hotline"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(pair)}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -8,6 +8,7 @@ import (
 
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 )
 
@@ -17,8 +18,7 @@ import (
 type Config struct {
 	HTTP obs.HTTPConfig
 	NATS stream.Options
-	// Sources is the path of the token registry (YAML). Empty means the
-	// development registry: /sources/dev with kaoping-dev-token, every type.
+	// Sources is the path of the source registry (YAML); required.
 	Sources string
 	// MaxBodyBytes bounds a request body; a larger one is answered 413.
 	MaxBodyBytes int64
@@ -37,12 +37,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	env := flagenv.Merge(
 		c.HTTP.RegisterFlags(fs, "ingest", "addr", "127.0.0.1:8081"),
 		c.NATS.RegisterFlags(fs),
+		sources.RegisterFlags(fs, &c.Sources),
 		map[string]string{
-			"sources":         "KAOPING_INGEST_SOURCES",
 			"max-body-bytes":  "KAOPING_INGEST_MAX_BODY_BYTES",
 			"publish-timeout": "KAOPING_INGEST_PUBLISH_TIMEOUT",
 		})
-	fs.StringVar(&c.Sources, "sources", "", "path of the source token registry (YAML); empty: the development registry, /sources/dev with token kaoping-dev-token")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 10<<20, "largest request body in bytes; larger is answered 413")
 	fs.DurationVar(&c.PublishTimeout, "publish-timeout", 10*time.Second, "longest wait for JetStream to acknowledge a request's events; past it: 503")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {

@@ -19,7 +19,7 @@ func envOf(m map[string]string) func(string) string {
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
 		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081"}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second,
-		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour}},
+		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}},
 	}
 	tests := []struct {
 		name    string
@@ -32,7 +32,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "environment",
 			env: map[string]string{
-				"KAOPING_INGEST_ADDR": ":9000", "KAOPING_NATS_URL": "nats://n:4222", "KAOPING_INGEST_SOURCES": "/etc/s.yaml",
+				"KAOPING_INGEST_ADDR": ":9000", "KAOPING_NATS_URL": "nats://n:4222", "KAOPING_SOURCES": "/etc/s.yaml",
 				"KAOPING_INGEST_MAX_BODY_BYTES": "1024", "KAOPING_INGEST_DRAIN_DELAY": "5s",
 				"KAOPING_INGEST_PUBLISH_TIMEOUT": "3s", "KAOPING_STREAM_REPLICAS": "3", "KAOPING_STREAM_DUPLICATE_WINDOW": "2h",
 			},
@@ -81,7 +81,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 		t.Fatalf("error %v, want flag.ErrHelp", err)
 	}
 	for flagName, env := range map[string]string{
-		"addr": "KAOPING_INGEST_ADDR", "nats-url": "KAOPING_NATS_URL", "sources": "KAOPING_INGEST_SOURCES",
+		"addr": "KAOPING_INGEST_ADDR", "nats-url": "KAOPING_NATS_URL", "sources": "KAOPING_SOURCES",
 		"max-body-bytes": "KAOPING_INGEST_MAX_BODY_BYTES", "drain-delay": "KAOPING_INGEST_DRAIN_DELAY",
 		"publish-timeout": "KAOPING_INGEST_PUBLISH_TIMEOUT", "stream-replicas": "KAOPING_STREAM_REPLICAS",
 		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",

@@ -7,12 +7,16 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"kaoping/pkg/auth"
 	"kaoping/pkg/event"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/publish"
+	"kaoping/pkg/stream"
+	"kaoping/services/ingest/internal/dedupe"
 	"kaoping/services/ingest/internal/intake"
 )
 
@@ -22,10 +26,6 @@ type answer struct {
 	Duplicates int                `json:"duplicates"`
 	Rejected   []intake.Rejection `json:"rejected"`
 }
-
-// publishChunk bounds the events of one request in flight at once, so a 10 MiB
-// batch stays under the JetStream client's limit of pending async publishes.
-const publishChunk = 1000
 
 // handleEvents is POST /v1/events: authenticate the token, read the body,
 // validate and authorize each event on its own, publish the valid ones and
@@ -39,7 +39,7 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			obs.WriteError(w, http.StatusUnauthorized, "missing bearer token: send Authorization: Bearer <source token>")
 			return
 		}
-		src, ok := d.Sources.Lookup(token)
+		grant, ok := d.Sources.Lookup(token)
 		if !ok {
 			obs.WriteError(w, http.StatusUnauthorized, "unknown token")
 			return
@@ -68,24 +68,29 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 		// Without the streams nothing can be published; the events are still
 		// checked so that a request with none valid gets its answer.
 		js, ready := d.Streams.JetStream()
-		rules := intake.Rules{Source: src, Now: d.Now()}
+		now := d.Now()
+		rules := intake.Rules{Grant: grant, Now: now}
 		if ready {
 			rules.MaxMessageBytes = js.Conn().MaxPayload()
 		}
 		events, rejected := intake.Check(d.Validator, rules, subs)
 		ans := answer{Rejected: rejected}
-		if len(events) > 0 {
+		fresh, keys := d.fresh(events, now)
+		ans.Duplicates = len(events) - len(fresh)
+		if len(fresh) > 0 {
 			if !ready {
 				w.Header().Set("Retry-After", "1")
 				obs.WriteError(w, http.StatusServiceUnavailable, "not ready: the event streams are not declared yet; nothing was stored, send the request again")
 				return
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), d.PublishTimeout)
-			results, err := publishAll(ctx, js, events)
+			results, err := publish.PublishBatches(ctx, js, stream.IngestSubject(grant.Source.Name), grant.Source.Name, fresh,
+				nats.Header{stream.HeaderIngestInstance: {d.Instance}})
 			cancel()
+			d.Index.Add(time.Now(), keys[:len(results)]...)
 			for _, res := range results {
 				if res.Duplicate {
-					ans.Duplicates++
+					ans.Duplicates++ // stored by an earlier attempt whose answer was lost
 				} else {
 					ans.Accepted++
 				}
@@ -96,30 +101,34 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			if err != nil {
 				m.publishFailures.Inc()
 				w.Header().Set("Retry-After", "1")
-				d.Log.Error("publish events", "source", src.Name, "events", len(events), "acknowledged", len(results), "err", err)
+				d.Log.Error("publish events", "source", grant.Source.URI, "events", len(fresh), "acknowledged", len(results), "err", err)
 				obs.WriteError(w, http.StatusServiceUnavailable,
 					"events not stored: JetStream did not acknowledge them; send the request again, events already stored will count as duplicates")
 				return
 			}
+		} else {
+			m.events.WithLabelValues(resultDuplicate).Add(float64(ans.Duplicates))
 		}
 		// Rejections count once they are told; a 503 is sent again whole.
 		m.events.WithLabelValues(resultRejected).Add(float64(len(ans.Rejected)))
-		d.Log.Info("events", "source", src.Name, "accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", len(ans.Rejected))
+		d.Log.Info("events", "source", grant.Source.URI, "accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", len(ans.Rejected))
 		obs.WriteJSON(w, http.StatusOK, ans)
 	})
 }
 
-// publishAll publishes events in chunks and returns the results of those
-// acknowledged, in order, up to the first failure.
-func publishAll(ctx context.Context, js jetstream.JetStream, events []event.Event) ([]publish.Result, error) {
-	results := make([]publish.Result, 0, len(events))
-	for start := 0; start < len(events); start += publishChunk {
-		chunk := events[start:min(start+publishChunk, len(events))]
-		res, err := publish.PublishAll(ctx, js, chunk)
-		results = append(results, res...)
-		if err != nil {
-			return results, err
+// fresh returns the events ingest has not accepted before inside the
+// duplicate window, nor earlier in the same request, with their keys.
+func (d Deps) fresh(events []event.Event, now time.Time) ([]event.Event, []dedupe.Key) {
+	out := make([]event.Event, 0, len(events))
+	keys := make([]dedupe.Key, 0, len(events))
+	inRequest := make(map[dedupe.Key]bool, len(events))
+	for _, e := range events {
+		k := d.Index.Key(e.Source, e.ID)
+		if inRequest[k] || d.Index.Seen(k, now) {
+			continue
 		}
+		inRequest[k] = true
+		out, keys = append(out, e), append(keys, k)
 	}
-	return results, nil
+	return out, keys
 }

@@ -20,8 +20,10 @@ import (
 	"kaoping/pkg/obs"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
+	"kaoping/pkg/sources"
+	"kaoping/pkg/wire"
+	"kaoping/services/ingest/internal/dedupe"
 	"kaoping/services/ingest/internal/intake"
-	"kaoping/services/ingest/internal/sources"
 )
 
 const testRegistry = `
@@ -97,13 +99,16 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	srv := obs.NewServer(obs.HTTPConfig{}, reg, obs.NewProbe(reg, "ingest"), log)
 	srv.Handle(NewServer(Deps{
 		Log: log, Metrics: reg, Validator: v, Sources: registry, Streams: streams,
+		Index: dedupe.New(time.Hour), Instance: "test",
 		MaxBodyBytes: o.maxBody, PublishTimeout: o.publishTimeout,
 		Now: func() time.Time { return testNow },
 	}))
 	return &fixture{nats: n, js: js, metrics: reg, handler: srv.Handler()}
 }
 
-// stored returns the events in the events stream, in stream order.
+// stored returns the events in the events stream, in stream order. Each
+// message is a batch on kaoping.ingest.<name> of the events' source, with a
+// message id scoped to that name.
 func (f *fixture) stored(t *testing.T) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -116,23 +121,33 @@ func (f *fixture) stored(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	names := map[string]string{"/sources/hotline": "hotline", "/sources/dev": "dev"}
 	var out []string
 	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
 		msg, err := s.GetMsg(ctx, seq)
 		if err != nil {
 			t.Fatalf("get message %d: %v", seq, err)
 		}
-		var e struct{ Source, ID, Type string }
-		if err := json.Unmarshal(msg.Data, &e); err != nil {
-			t.Fatalf("message %d is not an event: %v", seq, err)
+		if wire.KindOf(msg.Header) != wire.BatchOf {
+			t.Errorf("message %d is not a batch: %v", seq, msg.Header)
 		}
-		if want := stream.Subject(e.Type); msg.Subject != want {
-			t.Errorf("message %d on subject %q, want %q", seq, msg.Subject, want)
+		items, err := wire.Split(msg.Header, msg.Data)
+		if err != nil {
+			t.Fatalf("message %d: %v", seq, err)
 		}
-		if got, want := msg.Header.Get(jetstream.MsgIDHeader), stream.MsgID(e.Source, e.ID); got != want {
-			t.Errorf("message %d has id %q, want %q", seq, got, want)
+		for _, it := range items {
+			var e struct{ Source, ID, Type string }
+			if err := json.Unmarshal(it.Structured, &e); err != nil {
+				t.Fatalf("message %d holds no event: %v", seq, err)
+			}
+			if want := stream.IngestSubject(names[e.Source]); msg.Subject != want {
+				t.Errorf("message %d on subject %q, want %q", seq, msg.Subject, want)
+			}
+			out = append(out, string(it.Structured))
 		}
-		out = append(out, string(msg.Data))
+		if id := msg.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, stream.MsgID(strings.TrimPrefix(msg.Subject, stream.IngestSubjectPrefix), "")) {
+			t.Errorf("message %d has id %q, not scoped to its source", seq, id)
+		}
 	}
 	return out
 }

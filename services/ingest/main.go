@@ -7,15 +7,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
+	"kaoping/pkg/backoff"
 	"kaoping/pkg/event"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
-	"kaoping/services/ingest/internal/sources"
+	"kaoping/services/ingest/internal/dedupe"
 )
 
 func main() { lifecycle.Main("ingest", run) }
@@ -35,20 +38,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := obs.NewLogger(stdout, "ingest")
-	registry, err := loadSources(cfg.Sources, log)
+	registry, err := sources.Load(cfg.Sources)
 	if err != nil {
 		return err
 	}
+	log.Info("source registry loaded", "path", cfg.Sources, "sources", registry.Names(), "tokens", registry.Len())
 	validator, err := event.NewValidator()
 	if err != nil {
 		return fmt.Errorf("event schemas: %w", err)
 	}
 	reg := obs.NewRegistry()
-	probe := obs.NewProbe(reg, "ingest", "nats")
+	probe := obs.NewProbe(reg, "ingest", "nats", "duplicates")
 	srv := obs.NewServer(cfg.HTTP, reg, probe, log)
 	streams := &Streams{}
+	index := dedupe.New(cfg.NATS.DuplicateWindow)
+	instance := nuid.Next()
 	srv.Handle(NewServer(Deps{
 		Log: log, Metrics: reg, Validator: validator, Sources: registry, Streams: streams,
+		Index: index, Instance: instance,
 		MaxBodyBytes: cfg.MaxBodyBytes, PublishTimeout: cfg.PublishTimeout,
 	}))
 
@@ -62,25 +69,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		// The connection closes once every part has stopped: requests in flight finish first.
 		g.Cleanup(nc.Close)
-		streams.Set(js)
-		log.Info("streams declared; ready")
-		<-ctx.Done()
-		return nil
+		// Events are taken once the memory of what was accepted inside the
+		// window is read back, so that none is answered "accepted" twice.
+		probe.Fail("duplicates", "reading back the events accepted inside the duplicate window")
+		return backoff.Default.Retry(ctx, func(ctx context.Context) error {
+			return follow(ctx, js, index, instance, cfg.NATS.DuplicateWindow, log, func() {
+				streams.Set(js)
+				probe.Pass("duplicates")
+				log.Info("streams declared; ready")
+			})
+		}, func(err error, attempt int, wait time.Duration) {
+			log.Warn("following the stream failed, retrying", "err", err, "attempt", attempt, "in", wait.String())
+		})
 	})
 	return g.Run(ctx)
-}
-
-// loadSources reads the token registry, or gives the development registry
-// when no file is configured.
-func loadSources(path string, log *slog.Logger) (*sources.Registry, error) {
-	if path == "" {
-		log.Warn("no --sources registry given: accepting only the development token for " + sources.DevSource)
-		return sources.Dev(), nil
-	}
-	r, err := sources.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("KAOPING_INGEST_SOURCES: %w", err)
-	}
-	log.Info("source registry loaded", "path", path, "tokens", r.Len())
-	return r, nil
 }

@@ -10,7 +10,8 @@ import (
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/obs"
-	"kaoping/services/ingest/internal/sources"
+	"kaoping/pkg/sources"
+	"kaoping/services/ingest/internal/dedupe"
 )
 
 // Deps is what ingest's HTTP surface needs.
@@ -21,6 +22,10 @@ type Deps struct {
 	Validator *event.Validator
 	// Sources maps bearer tokens to the source and types they may send.
 	Sources *sources.Registry
+	// Index remembers the events accepted inside the duplicate window.
+	Index *dedupe.Index
+	// Instance names this process on the messages it publishes.
+	Instance string
 	// Streams gives the JetStream handle once the streams are declared.
 	Streams *Streams
 	// MaxBodyBytes bounds a request body (413 past it).

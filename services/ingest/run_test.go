@@ -19,9 +19,12 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"kaoping/pkg/auth"
 	"kaoping/pkg/event"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
+	"kaoping/pkg/wire"
 )
 
 // lockedBuffer is the stdout of run, written by the service's goroutines.
@@ -127,7 +130,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/hotline\n    token: hotline-token\n    types: [\"*\"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base, stop := startRun(t, []string{"--nats-url", n.URL}, map[string]string{"KAOPING_INGEST_SOURCES": registry})
+	base, stop := startRun(t, []string{"--nats-url", n.URL}, map[string]string{"KAOPING_SOURCES": registry})
 	waitFor(t, "/readyz answers 200", 20*time.Second, func() bool { return statusOf(base+"/readyz") == http.StatusOK })
 	if got := statusOf(base + "/healthz"); got != http.StatusOK {
 		t.Errorf("/healthz = %d", got)
@@ -151,12 +154,16 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := s.GetLastMsgForSubject(ctx, stream.Subject(event.TypeComplaintAssigned))
+	msg, err := s.GetLastMsgForSubject(ctx, stream.IngestSubject("hotline"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	items, err := wire.Split(msg.Header, msg.Data)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("stored message %s: %v", msg.Data, err)
+	}
 	var stored, sent any
-	_ = json.Unmarshal(msg.Data, &stored)
+	_ = json.Unmarshal(items[0].Structured, &stored)
 	_ = json.Unmarshal([]byte(ev), &sent)
 	if fmt.Sprint(stored) != fmt.Sprint(sent) || msg.Sequence != 1 {
 		t.Errorf("stored %s at %d, want %s at 1", msg.Data, msg.Sequence, ev)
@@ -186,7 +193,11 @@ func TestRunEndToEnd(t *testing.T) {
 // refuse to accept events, and become ready once NATS comes.
 func TestRunWaitsForNATS(t *testing.T) {
 	natsPort := freePort(t)
-	base, stop := startRun(t, []string{"--nats-url", fmt.Sprintf("nats://127.0.0.1:%d", natsPort)}, nil)
+	registry := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/dev\n    token: kaoping-dev-token\n    types: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startRun(t, []string{"--nats-url", fmt.Sprintf("nats://127.0.0.1:%d", natsPort)}, map[string]string{"KAOPING_SOURCES": registry})
 	waitFor(t, "/healthz answers 200", 10*time.Second, func() bool { return statusOf(base+"/healthz") == http.StatusOK })
 	if got := statusOf(base + "/readyz"); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz = %d without NATS, want 503", got)
@@ -230,5 +241,46 @@ func TestRunBadRegistry(t *testing.T) {
 	err := run(context.Background(), []string{"ingest", "--sources", filepath.Join(t.TempDir(), "none.yaml")}, envOf(nil), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "none.yaml") {
 		t.Fatalf("run with a missing registry = %v", err)
+	}
+}
+
+func TestRunRefusesToStartWithoutARegistry(t *testing.T) {
+	err := run(context.Background(), []string{"ingest"}, envOf(nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "KAOPING_SOURCES") {
+		t.Fatalf("run without a registry = %v, want a refusal naming KAOPING_SOURCES", err)
+	}
+}
+
+// TestLocalStackRegistry: the local stack's registry (make up) accepts the
+// development token for /sources/dev, every type, and names the simulator's sources.
+func TestLocalStackRegistry(t *testing.T) {
+	r, err := sources.Load("../../deploy/local/sources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := r.Lookup(auth.DevToken)
+	if !ok || g.Source.URI != sources.DevSource || g.Source.Name != "dev" {
+		t.Fatalf("dev token: %+v, %v", g, ok)
+	}
+	for _, ty := range event.Types {
+		if !g.Allows(ty) {
+			t.Errorf("the dev token may not send %s", ty)
+		}
+	}
+	for _, name := range []string{"org", "hotline", "supervision", "discipline", "review"} {
+		if _, ok := r.ByName(name); !ok {
+			t.Errorf("the simulator's source %q is not registered", name)
+		}
+	}
+}
+
+// The example registry shipped in deploy/ must stay loadable.
+func TestExampleRegistry(t *testing.T) {
+	r, err := sources.Load("../../deploy/sources.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := r.Lookup("change-me-hotline"); !ok || g.Source.Name != "hotline" || !g.Allows(event.TypeComplaintRated) || g.Allows(event.TypeIssueListed) {
+		t.Errorf("the hotline token given by its hash: %+v, %v", g, ok)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
 	"sync"
 	"time"
@@ -81,7 +82,9 @@ func publishEvents(ctx context.Context, js jetstream.JetStream, drafts []distric
 	}
 	pubs := make(map[string]*publish.Publisher, len(district.Sources))
 	for _, src := range district.Sources {
-		if pubs[src], err = publish.New(js, src, v); err != nil {
+		// The simulator's sources are registered under the last segment of their
+		// URI (deploy/local/sources.yaml): /sources/hotline publishes as hotline.
+		if pubs[src], err = publish.New(js, path.Base(src), src, v); err != nil {
 			return publishReport{}, err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"kaoping/pkg/publish"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
+	"kaoping/pkg/wire"
 	"kaoping/services/simulator/internal/district"
 )
 
@@ -32,7 +33,8 @@ func generateLike(t testing.TB, label string, seed uint64, complaints int) *dist
 	return d
 }
 
-func streamMsgs(t testing.TB, js jetstream.JetStream) uint64 {
+// streamEvents counts the events the stream's messages carry.
+func streamEvents(t testing.TB, js jetstream.JetStream) uint64 {
 	t.Helper()
 	s, err := js.Stream(context.Background(), stream.EventsStream)
 	if err != nil {
@@ -42,7 +44,19 @@ func streamMsgs(t testing.TB, js jetstream.JetStream) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.State.Msgs
+	var n uint64
+	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(context.Background(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := wire.Split(m.Header, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += uint64(len(items))
+	}
+	return n
 }
 
 func TestPublishStoresEventsOnceAndRepublishesAsDuplicates(t *testing.T) {
@@ -59,8 +73,8 @@ func TestPublishStoresEventsOnceAndRepublishesAsDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
-	if got := streamMsgs(t, js); got != uint64(total) {
-		t.Fatalf("stream holds %d messages, want %d", got, total)
+	if got := streamEvents(t, js); got != uint64(total) {
+		t.Fatalf("stream holds %d events, want %d", got, total)
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("%d accepted, 0 duplicates", total)) {
 		t.Errorf("first publish should accept all %d events:\n%s", total, out.String())
@@ -72,7 +86,8 @@ func TestPublishStoresEventsOnceAndRepublishesAsDuplicates(t *testing.T) {
 		}
 	}
 
-	// The first message is the province's upsert, with its message id.
+	// The first message is a batch of the org source, starting with the
+	// province's upsert, with a message id scoped to the source.
 	s, err := js.Stream(t.Context(), stream.EventsStream)
 	if err != nil {
 		t.Fatal(err)
@@ -81,11 +96,14 @@ func TestPublishStoresEventsOnceAndRepublishesAsDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id := m.Header.Get(jetstream.MsgIDHeader); id != stream.MsgID(district.SourceOrg, "u-zj-v1") {
+	if id := m.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, stream.MsgID("org", "b:")) {
 		t.Errorf("first message id %q", id)
 	}
-	if m.Subject != stream.Subject(event.TypeUnitUpserted) {
+	if m.Subject != stream.SourceSubject("org") {
 		t.Errorf("first message on %s", m.Subject)
+	}
+	if items, err := wire.Split(m.Header, m.Data); err != nil || len(items) < 2 || items[0].ID() != "u-zj-v1" {
+		t.Errorf("first message holds %d events (%v), the first %q", len(items), err, items[0].ID())
 	}
 
 	out.Reset()
@@ -95,8 +113,8 @@ func TestPublishStoresEventsOnceAndRepublishesAsDuplicates(t *testing.T) {
 	if !strings.Contains(out.String(), fmt.Sprintf("0 accepted, %d duplicates", total)) {
 		t.Errorf("second publish should find all %d events duplicates:\n%s", total, out.String())
 	}
-	if got := streamMsgs(t, js); got != uint64(total) {
-		t.Fatalf("after the second publish the stream holds %d messages, want %d", got, total)
+	if got := streamEvents(t, js); got != uint64(total) {
+		t.Fatalf("after the second publish the stream holds %d events, want %d", got, total)
 	}
 }
 
@@ -157,7 +175,7 @@ func BenchmarkPublishPrebuilt(b *testing.B) {
 		}
 		b.StartTimer()
 		for lo := 0; lo < len(built); lo += 2000 {
-			if _, err := publish.PublishAll(ctx, js, built[lo:min(lo+2000, len(built))]); err != nil {
+			if _, err := publish.PublishBatches(ctx, js, stream.SourceSubject("dev"), "dev", built[lo:min(lo+2000, len(built))], nil); err != nil {
 				b.Fatal(err)
 			}
 		}

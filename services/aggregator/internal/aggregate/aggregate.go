@@ -1,20 +1,22 @@
-// Package aggregate moves events from the JetStream stream into ClickHouse:
-// one Fetch is one batch (closed by size or by time), every event is validated
-// again (the SDK path skips ingest), valid ones are inserted in one native
-// batch, invalid ones go to the dead-letter stream with their reason, and only
-// then are the messages acknowledged. Nothing is acknowledged that is not
-// stored somewhere, so a crash at any point loses nothing; a re-insert after a
-// crash is a duplicate the queries drop.
+// Package aggregate moves events from the JetStream stream into ClickHouse.
+// A receiver fetches messages and decodes them (batches, binary and
+// structured events; SPEC §4) into a batch of records, closed by size or by
+// time; an inserter stores each batch in one native insert, sends the events
+// that fail their checks to the dead letters, and only then acknowledges the
+// messages. The two overlap: one batch is decoded while the one before is
+// inserted. Nothing is acknowledged that is not stored somewhere, so a crash
+// at any point loses nothing; a re-insert after a crash is a duplicate the
+// queries drop. Messages held while ClickHouse is slow or away are kept alive
+// with in-progress acks, so the AckWait can be short and a restart after
+// kill -9 catches up within seconds.
 package aggregate
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,227 +25,274 @@ import (
 
 	"kaoping/pkg/backoff"
 	"kaoping/pkg/event"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 )
 
 // Inserter stores records; *store.Store is one.
 type Inserter interface {
 	InsertEvents(ctx context.Context, records []event.Record) error
+	Ping(ctx context.Context) error
 }
 
-// Options size the batches.
+// Options size the batches and bound the attempts.
 type Options struct {
-	// BatchSize is the most messages one batch holds.
+	// BatchSize is the most events one insert holds.
 	BatchSize int
+	// BatchBytes is the most message bytes one batch holds.
+	BatchBytes int
 	// FlushInterval is the longest a batch stays open waiting to fill.
 	FlushInterval time.Duration
-	// ShutdownTimeout bounds flushing the last batch after the context ends.
+	// ShutdownTimeout bounds flushing the batches in hand after the context ends.
 	ShutdownTimeout time.Duration
+	// AckWait is the consumer's: held messages get an in-progress ack well within it.
+	AckWait time.Duration
+	// MaxDeliver is how often a message may be delivered before it is taken
+	// for poison (it crashed or stalled the aggregator each time) and goes to
+	// the dead letters unread, so it cannot block the events behind it.
+	MaxDeliver int
+	// StallAfter is how long pending messages may wait without a batch being
+	// stored before the consumer check of /readyz fails.
+	StallAfter time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 10000
+	}
+	if o.BatchBytes <= 0 {
+		o.BatchBytes = 16 << 20
+	}
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 500 * time.Millisecond
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = 5 * time.Second
+	}
+	if o.MaxDeliver <= 0 {
+		o.MaxDeliver = 5
+	}
+	if o.StallAfter <= 0 {
+		o.StallAfter = 30 * time.Second
+	}
+	return o
+}
+
+// Health is told how the dependencies and the consumer fare; *obs.Probe is one.
+type Health interface {
+	Set(check string, err error)
 }
 
 // Aggregator is the consumer loop.
 type Aggregator struct {
-	js        jetstream.JetStream
-	consumer  jetstream.Consumer
-	store     Inserter
-	validator *event.Validator
-	opts      Options
-	log       *slog.Logger
-	m         *metrics
-}
+	js       jetstream.JetStream
+	consumer jetstream.Consumer
+	store    Inserter
+	decoder  decoder
+	opts     Options
+	log      *slog.Logger
+	m        *metrics
+	health   Health
+	held     *keeper
 
-type metrics struct {
-	stored       prometheus.Counter
-	deadLettered prometheus.Counter
-	batches      prometheus.Histogram
-	insertTime   prometheus.Histogram
-	insertErrors prometheus.Counter
-	lastSeq      prometheus.Gauge
-}
-
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		stored: prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_aggregator_events_stored_total",
-			Help: "Events inserted into ClickHouse (a redelivered message counts again)."}),
-		deadLettered: prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_aggregator_dead_letters_total",
-			Help: "Events sent to the dead-letter stream."}),
-		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_aggregator_batch_messages",
-			Help: "Messages per batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 9)}),
-		insertTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_aggregator_insert_duration_seconds",
-			Help: "Time of one successful batch insert.", Buckets: prometheus.DefBuckets}),
-		insertErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_aggregator_insert_errors_total",
-			Help: "Failed batch inserts (each is retried)."}),
-		lastSeq: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_aggregator_last_stream_sequence",
-			Help: "Stream sequence of the last message acknowledged."}),
-	}
-	reg.MustRegister(m.stored, m.deadLettered, m.batches, m.insertTime, m.insertErrors, m.lastSeq)
-	return m
+	mu        sync.Mutex
+	lastFlush time.Time
 }
 
 // New returns an aggregator reading from consumer.
-func New(js jetstream.JetStream, consumer jetstream.Consumer, store Inserter, v *event.Validator, opts Options, reg prometheus.Registerer, log *slog.Logger) *Aggregator {
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 10000
-	}
-	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 500 * time.Millisecond
-	}
-	if opts.ShutdownTimeout <= 0 {
-		opts.ShutdownTimeout = 30 * time.Second
-	}
-	return &Aggregator{js: js, consumer: consumer, store: store, validator: v, opts: opts, log: log, m: newMetrics(reg)}
+func New(js jetstream.JetStream, consumer jetstream.Consumer, store Inserter, v *event.Validator, registry *sources.Registry,
+	opts Options, reg prometheus.Registerer, health Health, log *slog.Logger) *Aggregator {
+	opts = opts.withDefaults()
+	return &Aggregator{js: js, consumer: consumer, store: store, decoder: decoder{validator: v, registry: registry},
+		opts: opts, log: log, m: newMetrics(reg), health: health, held: newKeeper(), lastFlush: time.Now()}
 }
 
-// Run fetches and stores batches until ctx ends. The batch in hand when ctx
-// ends is still flushed and acknowledged (within ShutdownTimeout).
+// batch is the messages of one insert and what they decoded to.
+type batch struct {
+	msgs    []jetstream.Msg
+	decoded []decoded
+	events  int
+	bytes   int
+}
+
+// Run fetches, decodes and stores batches until ctx ends. The batches in
+// hand when ctx ends are still stored and acknowledged (within ShutdownTimeout).
 func (a *Aggregator) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		batch, err := a.consumer.Fetch(a.opts.BatchSize, jetstream.FetchMaxWait(a.opts.FlushInterval))
-		if err != nil {
-			a.log.Warn("fetch failed, retrying", "err", err)
-			backoff.Sleep(ctx, time.Second)
-			continue
+	// The flushes outlive ctx: batches in hand are finished, not dropped.
+	flushCtx, cancelFlush := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelFlush()
+	stopTimer := context.AfterFunc(ctx, func() { time.AfterFunc(a.opts.ShutdownTimeout, cancelFlush) })
+	defer stopTimer()
+
+	keepCtx, stopKeeping := context.WithCancel(flushCtx)
+	defer stopKeeping()
+	go a.held.keepAlive(keepCtx, a.opts.AckWait/4)
+	go a.watch(keepCtx)
+
+	batches := make(chan *batch, 1) // one decoded while the one before is inserted
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range batches {
+			a.flush(flushCtx, b)
 		}
-		var msgs []jetstream.Msg
-		for msg := range batch.Messages() {
-			msgs = append(msgs, msg)
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-			a.log.Warn("fetch ended with an error", "err", err, "messages", len(msgs))
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		// The flush outlives ctx: a batch in hand is finished, not dropped.
-		flushCtx, cancel := context.WithCancel(context.Background())
-		stop := context.AfterFunc(ctx, func() {
-			time.AfterFunc(a.opts.ShutdownTimeout, cancel)
-		})
-		err = a.flush(flushCtx, msgs)
-		stop()
-		cancel()
-		if err != nil {
-			// Not acknowledged: the messages come back after AckWait.
-			a.log.Error("batch not stored; it will be redelivered", "err", err, "messages", len(msgs))
-		}
-	}
+	}()
+	a.receive(ctx, batches)
+	close(batches)
+	<-done
 	return nil
 }
 
-// flush stores one batch: records to ClickHouse, invalid events to the dead
-// letters, then acknowledges every message.
-func (a *Aggregator) flush(ctx context.Context, msgs []jetstream.Msg) error {
-	a.m.batches.Observe(float64(len(msgs)))
-	var records []event.Record
-	var dead []*nats.Msg
-	for _, msg := range msgs {
-		recs, letters := a.decode(msg)
-		records = append(records, recs...)
-		dead = append(dead, letters...)
-	}
-	if err := a.insert(ctx, records, msgs); err != nil {
-		return err
-	}
-	for _, d := range dead {
-		if err := retry(ctx, a.log, "dead-letter", func() error {
-			_, err := a.js.PublishMsg(ctx, d)
-			return err
-		}); err != nil {
-			return err
+// receive fetches messages into batches and hands each over when it is full
+// or FlushInterval after its first message.
+func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
+	b := &batch{}
+	var deadline time.Time
+	for ctx.Err() == nil {
+		wait := a.opts.FlushInterval
+		if !deadline.IsZero() {
+			wait = max(time.Until(deadline), time.Millisecond)
 		}
-		a.m.deadLettered.Inc()
+		fetched, err := a.consumer.FetchBytes(min(a.opts.BatchBytes-b.bytes, 8<<20), jetstream.FetchMaxWait(wait))
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("fetch failed, retrying", "err", err)
+				backoff.Sleep(ctx, time.Second)
+			}
+			continue
+		}
+		for msg := range fetched.Messages() {
+			a.held.add(msg)
+			if deadline.IsZero() {
+				deadline = time.Now().Add(a.opts.FlushInterval)
+			}
+			d := a.decodeOrPoison(msg)
+			b.msgs, b.decoded = append(b.msgs, msg), append(b.decoded, d)
+			b.events += len(d.records) + len(d.dead)
+			b.bytes += len(msg.Data())
+		}
+		if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			a.log.Warn("fetch ended with an error", "err", err)
+		}
+		full := b.events >= a.opts.BatchSize || b.bytes >= a.opts.BatchBytes
+		if len(b.msgs) > 0 && (full || !time.Now().Before(deadline)) {
+			out <- b
+			b, deadline = &batch{}, time.Time{}
+		}
+	}
+	if len(b.msgs) > 0 {
+		out <- b
+	}
+}
+
+// decodeOrPoison decodes a message, unless it has been delivered MaxDeliver
+// times already: then it crashed or stalled the aggregator each time, and it
+// goes to the dead letters unread.
+func (a *Aggregator) decodeOrPoison(msg jetstream.Msg) decoded {
+	md, err := msg.Metadata()
+	if err == nil && md.NumDelivered > 1 {
+		a.m.redeliveries.Inc()
+	}
+	if err == nil && md.NumDelivered > uint64(a.opts.MaxDeliver) {
+		return decoded{refused: true, dead: []*nats.Msg{deadLetter(msg.Subject(), md.Sequence.Stream, 0, "", msg.Data(),
+			"delivered "+itoa(md.NumDelivered)+" times without being stored: taken for poison")}}
+	}
+	return a.decoder.decode(msg)
+}
+
+// flush stores one batch: records to ClickHouse, refused events to the dead
+// letters, then acknowledges every message and removes those refused whole.
+func (a *Aggregator) flush(ctx context.Context, b *batch) {
+	defer a.held.remove(b.msgs...)
+	a.m.batchMessages.Observe(float64(len(b.msgs)))
+	a.m.batchEvents.Observe(float64(b.events))
+	if err := a.insert(ctx, b, allOf(b)); err != nil {
+		// Not acknowledged: the messages come back after AckWait.
+		a.log.Error("batch not stored; it will be redelivered", "err", err, "messages", len(b.msgs))
+		return
 	}
 	var last uint64
-	for _, msg := range msgs {
-		if err := msg.Ack(); err != nil {
+	for i, msg := range b.msgs {
+		for _, dl := range b.decoded[i].dead {
+			if err := a.retry(ctx, "dead-letter", func(ctx context.Context) error {
+				_, err := a.js.PublishMsg(ctx, dl)
+				return err
+			}); err != nil {
+				a.log.Error("dead letter not stored; the message will be redelivered", "err", err)
+				return
+			}
+			a.m.deadLetters.Inc()
+			a.log.Warn("event dead-lettered", "subject", msg.Subject(), "reason", dl.Header.Get(stream.HeaderReason))
+		}
+		if err := msg.DoubleAck(ctx); err != nil {
 			a.log.Warn("ack failed; the message will be redelivered and dropped as a duplicate", "err", err)
 			continue
 		}
-		if md, err := msg.Metadata(); err == nil && md.Sequence.Stream > last {
-			last = md.Sequence.Stream
+		md, err := msg.Metadata()
+		if err != nil {
+			continue
+		}
+		last = max(last, md.Sequence.Stream)
+		a.m.lag.Set(float64(md.NumPending))
+		if b.decoded[i].refused {
+			a.remove(ctx, md.Sequence.Stream)
 		}
 	}
 	a.m.lastSeq.Set(float64(last))
-	return nil
+	a.mu.Lock()
+	a.lastFlush = time.Now()
+	a.mu.Unlock()
+	a.health.Set("consumer", nil)
 }
 
-// insert retries until ClickHouse takes the batch or ctx ends, telling
-// JetStream the messages are still in progress so they are not redelivered
-// meanwhile.
-func (a *Aggregator) insert(ctx context.Context, records []event.Record, msgs []jetstream.Msg) error {
-	if len(records) == 0 {
-		return nil
+// remove deletes a message none of whose events was stored: its dead letters
+// hold what it carried, and a rebuild must not meet it again.
+func (a *Aggregator) remove(ctx context.Context, seq uint64) {
+	s, err := a.js.Stream(ctx, stream.EventsStream)
+	if err == nil {
+		err = s.DeleteMsg(ctx, seq)
 	}
-	return retry(ctx, a.log, "insert", func() error {
-		start := time.Now()
-		err := a.store.InsertEvents(ctx, records)
-		if err != nil {
-			a.m.insertErrors.Inc()
-			for _, msg := range msgs {
-				_ = msg.InProgress()
-			}
-			return err
-		}
-		a.m.insertTime.Observe(time.Since(start).Seconds())
-		a.m.stored.Add(float64(len(records)))
-		return nil
+	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		a.log.Warn("refused message not removed from the stream", "seq", seq, "err", err)
+	}
+}
+
+// retry calls f until it succeeds or ctx ends, with the one backoff policy.
+func (a *Aggregator) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	return backoff.Default.Retry(ctx, f, func(err error, attempt int, wait time.Duration) {
+		a.log.Warn(what+" failed, retrying", "err", err, "attempt", attempt, "in", wait.String())
 	})
 }
 
-// decode turns one message into records, and the events in it that fail
-// validation into dead letters. A message holds one event, or a JSON array of
-// events, each keeping its own position.
-func (a *Aggregator) decode(msg jetstream.Msg) ([]event.Record, []*nats.Msg) {
-	md, err := msg.Metadata()
-	if err != nil {
-		return nil, []*nats.Msg{deadLetter(msg.Subject(), 0, 0, msg.Data(), "no stream metadata: "+err.Error())}
-	}
-	seq := md.Sequence.Stream
-	body := bytes.TrimSpace(msg.Data())
-	var parts []json.RawMessage
-	if len(body) > 0 && body[0] == '[' {
-		if err := json.Unmarshal(body, &parts); err != nil {
-			return nil, []*nats.Msg{deadLetter(msg.Subject(), seq, 0, body, "message is not a JSON array of events: "+err.Error())}
+// watch fails the consumer check while messages wait and no batch has been
+// stored for StallAfter: the aggregator cannot make progress.
+func (a *Aggregator) watch(ctx context.Context) {
+	t := time.NewTicker(max(a.opts.StallAfter/6, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-	} else {
-		parts = []json.RawMessage{body}
-	}
-	var records []event.Record
-	var dead []*nats.Msg
-	for pos, raw := range parts {
-		e, err := a.validator.Parse(raw)
-		if err == nil {
-			err = e.CheckIngestTime(md.Timestamp)
-		}
-		var r event.Record
-		if err == nil {
-			r, err = event.ToRecord(e, seq, uint32(pos), md.Timestamp)
-		}
+		icx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, err := a.consumer.Info(icx)
+		cancel()
 		if err != nil {
-			dead = append(dead, deadLetter(msg.Subject(), seq, pos, raw, err.Error()))
-			continue
+			continue // NATS away: the nats check says so
 		}
-		records = append(records, r)
+		waiting := info.NumPending + uint64(info.NumAckPending)
+		a.m.lag.Set(float64(info.NumPending))
+		a.mu.Lock()
+		since := time.Since(a.lastFlush)
+		a.mu.Unlock()
+		if waiting > 0 && since > a.opts.StallAfter {
+			a.health.Set("consumer", errors.New("no batch stored for "+since.Round(time.Second).String()+" while "+itoa(waiting)+" messages wait"))
+		}
 	}
-	return records, dead
 }
 
-func deadLetter(subject string, seq uint64, pos int, body []byte, reason string) *nats.Msg {
-	m := nats.NewMsg(stream.DeadLetterSubjectPrefix + strconv.FormatUint(seq, 10))
-	m.Header.Set(stream.HeaderReason, reason)
-	m.Header.Set(stream.HeaderOriginalSubject, subject)
-	m.Header.Set(stream.HeaderOriginalSeq, strconv.FormatUint(seq, 10))
-	m.Header.Set(stream.HeaderOriginalPos, strconv.Itoa(pos))
-	// One dead letter per (sequence, position): a redelivered batch does not
-	// dead-letter the same event twice inside the duplicate window.
-	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dl:%d:%d", seq, pos))
-	m.Data = body
-	return m
-}
-
-// retry calls f until it succeeds or ctx ends, backing off up to 5 s.
-func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	return backoff.Default.Retry(ctx, func(context.Context) error { return f() }, func(err error, attempt int, wait time.Duration) {
-		log.Warn(what+" failed, retrying", "err", err, "attempt", attempt, "in", wait.String())
-	})
-}
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

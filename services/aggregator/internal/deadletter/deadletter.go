@@ -25,9 +25,14 @@ type Letter struct {
 	OriginalSubject  string          `json:"original_subject"`
 	OriginalSequence uint64          `json:"original_sequence"`
 	OriginalPosition int             `json:"original_position"`
+	OriginalType     string          `json:"original_type,omitempty"`
 	Body             json.RawMessage `json:"body,omitempty"`
-	// Text holds a body that is not JSON.
+	// Text holds a body that is not JSON (or was cut).
 	Text string `json:"text,omitempty"`
+	// BodySize and BodySHA256 are set when the body was longer than the dead
+	// letter keeps: Body/Text is then its first 64 KiB.
+	BodySize   int    `json:"body_size,omitempty"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
 // List returns up to limit dead letters with a sequence above after, oldest first.
@@ -59,6 +64,9 @@ func toLetter(m *jetstream.RawStreamMsg) Letter {
 		OriginalSubject: m.Header.Get(stream.HeaderOriginalSubject)}
 	l.OriginalSequence, _ = strconv.ParseUint(m.Header.Get(stream.HeaderOriginalSeq), 10, 64)
 	l.OriginalPosition, _ = strconv.Atoi(m.Header.Get(stream.HeaderOriginalPos))
+	l.OriginalType = m.Header.Get(stream.HeaderOriginalType)
+	l.BodySize, _ = strconv.Atoi(m.Header.Get(stream.HeaderBodySize))
+	l.BodySHA256 = m.Header.Get(stream.HeaderBodySHA256)
 	if json.Valid(m.Data) {
 		l.Body = m.Data
 	} else {
@@ -67,14 +75,22 @@ func toLetter(m *jetstream.RawStreamMsg) Letter {
 	return l
 }
 
-// ErrNotFound means there is no dead letter with that sequence.
-var ErrNotFound = errors.New("no such dead letter")
+// Errors of Replay.
+var (
+	// ErrNotFound means there is no dead letter with that sequence.
+	ErrNotFound = errors.New("no such dead letter")
+	// ErrCut means the dead letter kept only the first 64 KiB of its body:
+	// the event cannot be sent again from it; the source must resend it.
+	ErrCut = errors.New("the dead letter holds only the start of its body; the source must send the event again")
+)
 
-// Replay publishes dead letter seq again into the events stream, on the
-// subject of its type, and deletes it from the dead letters. It carries no
-// message id: the original id may still be inside the duplicate window, and a
-// copy that does get stored twice is dropped by the queries. If it is still
-// invalid, the aggregator dead-letters it again with the current reason.
+// Replay publishes dead letter seq again into the events stream, on its
+// source's subject kaoping.events.<name> (so it is checked again, also when
+// ingest first published it), and deletes it from the dead letters. It
+// carries no message id: the original id may still be inside the duplicate
+// window, and a copy that does get stored twice is dropped by the queries. If
+// it is still invalid, the aggregator dead-letters it again with the current
+// reason.
 func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
 	s, err := js.Stream(ctx, stream.DeadLetterStream)
 	if err != nil {
@@ -87,16 +103,12 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 	if err != nil {
 		return 0, err
 	}
-	var head struct {
-		Type string `json:"type"`
+	if m.Header.Get(stream.HeaderBodySize) != "" {
+		return 0, ErrCut
 	}
-	_ = json.Unmarshal(m.Data, &head)
 	subject := m.Header.Get(stream.HeaderOriginalSubject)
-	if head.Type != "" {
-		subject = stream.Subject(head.Type)
-	}
-	if subject == "" {
-		subject = stream.Subject("unknown")
+	if o, ok := stream.OriginOf(subject); ok {
+		subject = stream.SourceSubject(o.Name)
 	}
 	out := nats.NewMsg(subject)
 	out.Data = m.Data

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"kaoping/pkg/event"
-	"kaoping/services/ingest/internal/sources"
 )
 
 // FuzzDecodeAndCheck feeds arbitrary bodies and headers through everything
@@ -17,7 +16,7 @@ func FuzzDecodeAndCheck(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	src, _ := sources.Dev().Lookup("kaoping-dev-token")
+	src := devGrant(f)
 	now := time.Date(2026, 7, 3, 0, 0, 0, 0, time.UTC)
 	contentTypes := []string{"", MediaStructured, MediaBatch, MediaJSON, MediaJSON + "; charset=utf-8", "text/plain", "a/b; x"}
 	dev := `{"specversion":"1.0","id":"d-1","source":"/sources/dev","type":"kaoping.review.rated","time":"2026-07-01T00:00:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"2026Q3","rater_group":"peers","score":87.345}}`
@@ -48,7 +47,7 @@ func FuzzDecodeAndCheck(f *testing.F) {
 			}
 			return
 		}
-		events, rejected := Check(v, Rules{Source: src, Now: now, MaxMessageBytes: 4096}, subs)
+		events, rejected := Check(v, Rules{Grant: src, Now: now, MaxMessageBytes: 4096}, subs)
 		if len(events)+len(rejected) != len(subs) {
 			t.Fatalf("%d submissions became %d events and %d rejections", len(subs), len(events), len(rejected))
 		}
@@ -58,7 +57,7 @@ func FuzzDecodeAndCheck(f *testing.F) {
 			}
 		}
 		for _, e := range events {
-			if e.Source != src.Name || len(e.Raw) == 0 {
+			if e.Source != src.Source.URI || len(e.Raw) == 0 {
 				t.Fatalf("bad event %+v", e)
 			}
 		}

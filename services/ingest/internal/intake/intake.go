@@ -32,8 +32,8 @@ import (
 	"unicode/utf8"
 
 	"kaoping/pkg/event"
-	"kaoping/pkg/publish"
-	"kaoping/services/ingest/internal/sources"
+	"kaoping/pkg/sources"
+	"kaoping/pkg/wire"
 )
 
 // Media types of the CloudEvents JSON format.
@@ -191,8 +191,8 @@ type Rejection struct {
 
 // Rules are what an event is held to besides the event contract.
 type Rules struct {
-	// Source is what the request's token may send.
-	Source sources.Source
+	// Grant is what the request's token may send.
+	Grant sources.Grant
 	// Now is the ingestion time; an event dated more than event.MaxFutureSkew
 	// after it is rejected.
 	Now time.Time
@@ -216,7 +216,7 @@ func Check(v *event.Validator, r Rules, subs []Submission) (events []event.Event
 		e, err := s.parse(v)
 		switch {
 		case err != nil:
-		case e.Source != r.Source.Name || !r.Source.Allows(e.Type):
+		case e.Source != r.Grant.Source.URI || !r.Grant.Allows(e.Type):
 			err = errors.New(Forbidden)
 		default:
 			if err = e.CheckIngestTime(r.Now); err == nil {
@@ -232,21 +232,14 @@ func Check(v *event.Validator, r Rules, subs []Submission) (events []event.Event
 	return events, rejected
 }
 
-// fits checks the size of the NATS message that would carry e: its body and
-// its headers as the protocol writes them.
+// fits checks that a message could carry e: its JSON in a batch of one, with
+// the headers ingest sets.
 func fits(e event.Event, max int64) error {
 	if max <= 0 {
 		return nil
 	}
-	m := publish.Message(e)
-	size := len(m.Data) + len("NATS/1.0\r\n\r\n")
-	for k, vals := range m.Header {
-		for _, v := range vals {
-			size += len(k) + len(": ") + len(v) + len("\r\n")
-		}
-	}
-	if int64(size) > max {
-		return fmt.Errorf("event: %d bytes, more than the %d bytes a message may carry", size, max)
+	if size := int64(len(e.Raw) + 2 + wire.Overhead); size > max {
+		return fmt.Errorf("event: %d bytes, more than the %d bytes a message may carry", len(e.Raw), max-2-wire.Overhead)
 	}
 	return nil
 }

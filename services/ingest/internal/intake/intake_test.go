@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"kaoping/pkg/event"
-	"kaoping/pkg/publish"
-	"kaoping/services/ingest/internal/sources"
+	"kaoping/pkg/sources"
+	"kaoping/pkg/wire"
 )
 
 const responded = `{"specversion":"1.0","id":"c-1","source":"/sources/hotline","type":"kaoping.complaint.responded","time":"2026-07-03T09:12:00+08:00","data":{"complaint_id":"HX1"}}`
@@ -136,7 +136,7 @@ func TestCheck(t *testing.T) {
 		{Attrs: map[string]string{"specversion": "1.0", "id": "b-1", "source": "/sources/hotline",
 			"type": "kaoping.complaint.responded", "time": "2026-07-03T01:12:00Z"}, Data: []byte(`{"complaint_id":"HX1"}`)},
 	}
-	events, rejected := Check(v, Rules{Source: src, Now: now}, subs)
+	events, rejected := Check(v, Rules{Grant: src, Now: now}, subs)
 	if len(events) != 2 || events[0].ID != "c-1" || events[1].ID != "b-1" {
 		t.Errorf("events = %+v", events)
 	}
@@ -155,7 +155,7 @@ func TestCheck(t *testing.T) {
 	if rejected[0].Error != Forbidden {
 		t.Errorf("forbidden reason = %q", rejected[0].Error)
 	}
-	if _, rejected := Check(v, Rules{Source: src, Now: now}, nil); rejected == nil {
+	if _, rejected := Check(v, Rules{Grant: src, Now: now}, nil); rejected == nil {
 		t.Error("rejected is nil for no submissions; it must encode as []")
 	}
 }
@@ -165,20 +165,15 @@ func TestCheckMessageSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, _ := sources.Dev().Lookup("kaoping-dev-token")
+	src := devGrant(t)
 	raw := strings.Replace(responded, "/sources/hotline", "/sources/dev", 1)
 	e, err := v.Parse([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := publish.Message(e)
-	exact := int64(len(m.Data) + len("NATS/1.0\r\n\r\n"))
-	for k, vals := range m.Header {
-		for _, val := range vals {
-			exact += int64(len(k) + len(val) + 4)
-		}
-	}
-	rules := Rules{Source: src, Now: time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC)}
+	// A batch of one, with the headers ingest sets.
+	exact := int64(len(e.Raw) + 2 + wire.Overhead)
+	rules := Rules{Grant: src, Now: time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC)}
 	for max, wantOK := range map[int64]bool{0: true, exact: true, exact - 1: false} {
 		rules.MaxMessageBytes = max
 		events, rejected := Check(v, rules, []Submission{{Structured: []byte(raw)}})
@@ -189,4 +184,15 @@ func TestCheckMessageSize(t *testing.T) {
 			t.Errorf("limit %d: rejected %+v", max, rejected)
 		}
 	}
+}
+
+// devGrant is the grant of the local stack's development token: /sources/dev, every type.
+func devGrant(t testing.TB) sources.Grant {
+	t.Helper()
+	reg, err := sources.Parse([]byte("sources:\n  - source: /sources/dev\n    token: kaoping-dev-token\n    types: [\"*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := reg.Lookup("kaoping-dev-token")
+	return g
 }

@@ -1,12 +1,13 @@
 package sources
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"kaoping/pkg/auth"
 	"kaoping/pkg/event"
 )
 
@@ -42,8 +43,8 @@ sources:
 	}
 	for _, tt := range tests {
 		s, ok := r.Lookup(tt.token)
-		if ok != (tt.wantSource != "") || s.Name != tt.wantSource {
-			t.Errorf("Lookup(%q) = %q, %v; want %q", tt.token, s.Name, ok, tt.wantSource)
+		if ok != (tt.wantSource != "") || (ok && s.Source.URI != tt.wantSource) {
+			t.Errorf("Lookup(%q) = %+v, %v; want %q", tt.token, s, ok, tt.wantSource)
 			continue
 		}
 		if ok && s.Allows(tt.eventType) != tt.wantAllowed {
@@ -52,6 +53,39 @@ sources:
 	}
 	if r.Len() != 3 {
 		t.Errorf("Len = %d, want 3", r.Len())
+	}
+	// On NATS a source may send what any of its tokens may send.
+	hotline, ok := r.ByName("hotline")
+	if !ok || hotline.URI != "/sources/hotline" || !hotline.Allows(event.TypeComplaintRated) || !hotline.Allows(event.TypeComplaintAssigned) || hotline.Allows(event.TypeIssueListed) {
+		t.Errorf("ByName(hotline) = %+v, %v", hotline, ok)
+	}
+	if dev, ok := r.ByName("dev"); !ok || dev.URI != DevSource || !dev.Allows(event.TypeReviewRated) {
+		t.Errorf("ByName(dev) = %+v, %v", dev, ok)
+	}
+	if got := r.Names(); len(got) != 2 || got[0] != "dev" || got[1] != "hotline" {
+		t.Errorf("Names = %v", got)
+	}
+}
+
+func TestNamesAndHashedTokens(t *testing.T) {
+	hash := sha256.Sum256([]byte("grid-token"))
+	r, err := Parse([]byte("sources:\n  - name: grid-2\n    source: https://grid.example/events\n    token_sha256: " + hex.EncodeToString(hash[:]) + "\n    types: [\"*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := r.Lookup("grid-token"); !ok || g.Source.Name != "grid-2" || g.Source.URI != "https://grid.example/events" {
+		t.Errorf("Lookup by a token given as its hash = %+v, %v", g, ok)
+	}
+	for _, tt := range []struct{ yaml, wantErr string }{
+		{"sources:\n  - source: /sources/a.b\n    token: t\n    types: [\"*\"]\n", "not a subject token"},
+		{"sources:\n  - name: x\n    source: /a\n    token: t1\n    types: [\"*\"]\n  - name: x\n    source: /b\n    token: t2\n    types: [\"*\"]\n", "already the name of /a"},
+		{"sources:\n  - name: x\n    source: /a\n    token: t1\n    types: [\"*\"]\n  - name: y\n    source: /a\n    token: t2\n    types: [\"*\"]\n", "named both"},
+		{"sources:\n  - source: /a\n    token_sha256: abc\n    types: [\"*\"]\n", "64 hex digits"},
+		{"sources:\n  - source: /a\n    token: t\n    token_sha256: " + hex.EncodeToString(hash[:]) + "\n    types: [\"*\"]\n", "not both"},
+	} {
+		if _, err := Parse([]byte(tt.yaml)); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%q: error %v, want one saying %q", tt.yaml, err, tt.wantErr)
+		}
 	}
 }
 
@@ -89,7 +123,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, ok := r.Lookup("grid-token"); !ok || s.Name != "/sources/grid" {
+	if s, ok := r.Lookup("grid-token"); !ok || s.Source.URI != "/sources/grid" {
 		t.Errorf("Lookup = %+v, %v", s, ok)
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
@@ -97,25 +131,3 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestDev(t *testing.T) {
-	s, ok := Dev().Lookup(auth.DevToken)
-	if !ok || s.Name != DevSource {
-		t.Fatalf("dev token gives %+v, %v", s, ok)
-	}
-	for _, ty := range event.Types {
-		if !s.Allows(ty) {
-			t.Errorf("dev token may not send %s", ty)
-		}
-	}
-}
-
-// The example shipped beside the service must stay loadable.
-func TestExampleFile(t *testing.T) {
-	r, err := Load("../../sources.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s, ok := r.Lookup(auth.DevToken); !ok || s.Name != DevSource || !s.Allows(event.TypeReviewRated) {
-		t.Errorf("dev token in the example: %+v, %v", s, ok)
-	}
-}

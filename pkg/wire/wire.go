@@ -1,0 +1,155 @@
+// Package wire is the NATS wire contract of SPEC §4: how one message of the
+// events stream carries CloudEvents. A message is a batch (Content-Type
+// application/cloudevents-batch+json: a JSON array of structured events), an
+// event in binary mode (attributes in ce- headers, data as the body), or one
+// structured event (anything else); header names are compared
+// case-insensitively. The SDK (pkg/publish) and ingest write messages with
+// Batch; the aggregator reads every kind with Split.
+package wire
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Media types of the CloudEvents JSON format.
+const (
+	MediaStructured = "application/cloudevents+json"
+	MediaBatch      = "application/cloudevents-batch+json"
+)
+
+// Item is one event as a message carried it, not yet validated.
+type Item struct {
+	// Structured is the event in structured mode; nil in binary mode.
+	Structured json.RawMessage
+	// Attrs are the attributes of binary mode, keyed by name without the ce-
+	// prefix; nil in structured mode.
+	Attrs map[string]string
+	// Data is the body of binary mode.
+	Data []byte
+}
+
+// Kind is how a message carries its events.
+type Kind int
+
+// The kinds of messages.
+const (
+	Structured Kind = iota
+	Binary
+	BatchOf
+)
+
+// KindOf tells a message's kind from its headers.
+func KindOf(h nats.Header) Kind {
+	if ct := header(h, "Content-Type"); ct != "" {
+		if media, _, err := mime.ParseMediaType(ct); (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && strings.EqualFold(media, MediaBatch) {
+			return BatchOf
+		}
+	}
+	if header(h, "ce-specversion") != "" {
+		return Binary
+	}
+	return Structured
+}
+
+// ErrNotBatch means a batch message's body is not a JSON array of objects.
+var ErrNotBatch = errors.New("a batch message must be a JSON array of structured events")
+
+// Split returns the events a message carries, in their positions. An error
+// means the message as a whole cannot be read (a batch that is not a JSON
+// array); a malformed event inside a good array is an Item that will fail
+// validation on its own.
+func Split(h nats.Header, body []byte) ([]Item, error) {
+	switch KindOf(h) {
+	case BatchOf:
+		var raws []json.RawMessage
+		if err := json.Unmarshal(body, &raws); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotBatch, err)
+		}
+		items := make([]Item, len(raws))
+		for i, raw := range raws {
+			items[i] = Item{Structured: raw}
+		}
+		return items, nil
+	case Binary:
+		attrs := make(map[string]string)
+		for k, vals := range h {
+			if len(k) > 3 && strings.EqualFold(k[:3], "ce-") && len(vals) > 0 {
+				attrs[strings.ToLower(k[3:])] = vals[0]
+			}
+		}
+		// The NATS binding may carry datacontenttype as Content-Type.
+		if _, ok := attrs["datacontenttype"]; !ok {
+			if ct := header(h, "Content-Type"); ct != "" {
+				if media, _, err := mime.ParseMediaType(ct); err == nil {
+					attrs["datacontenttype"] = media
+				}
+			}
+		}
+		return []Item{{Attrs: attrs, Data: body}}, nil
+	}
+	return []Item{{Structured: bytes.TrimSpace(body)}}, nil
+}
+
+// header is a header's first value, its name compared case-insensitively.
+func header(h nats.Header, name string) string {
+	if v := h.Get(name); v != "" {
+		return v
+	}
+	for k, vals := range h {
+		if strings.EqualFold(k, name) && len(vals) > 0 {
+			return vals[0]
+		}
+	}
+	return ""
+}
+
+// ID is the item's id as given, "" when it has none that is a string.
+func (it Item) ID() string {
+	if it.Attrs != nil {
+		return it.Attrs["id"]
+	}
+	var peek struct {
+		ID any `json:"id"`
+	}
+	if err := json.Unmarshal(it.Structured, &peek); err != nil {
+		return ""
+	}
+	id, _ := peek.ID.(string)
+	return id
+}
+
+// Batch returns the body of a batch message holding the given structured
+// events (compact JSON each), and a digest of it that names the batch in its
+// message id: the same events in the same order give the same id, so a batch
+// resent inside the duplicate window is dropped whole.
+func Batch(raws []json.RawMessage) (body []byte, digest string) {
+	n := 2
+	for _, r := range raws {
+		n += len(r) + 1
+	}
+	body = make([]byte, 0, n)
+	body = append(body, '[')
+	for i, r := range raws {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, r...)
+	}
+	body = append(body, ']')
+	sum := sha256.Sum256(body)
+	return body, "b:" + hex.EncodeToString(sum[:16])
+}
+
+// Overhead is what a message's subject-independent framing costs besides its
+// body, for sizing batches under the server's max_payload: the headers Batch
+// messages carry.
+const Overhead = 512

@@ -1,0 +1,57 @@
+package wire
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+)
+
+func TestKindsAreToldByHeaders(t *testing.T) {
+	ev := `{"specversion":"1.0","id":"a","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00Z","data":{"complaint_id":"C"}}`
+	for _, tt := range []struct {
+		name   string
+		header nats.Header
+		body   string
+		want   Kind
+		items  int
+	}{
+		{"no headers: one structured event", nil, ev, Structured, 1},
+		{"structured content type", nats.Header{"Content-Type": {MediaStructured}}, ev, Structured, 1},
+		{"batch, names compared case-insensitively", nats.Header{"content-type": {"Application/CloudEvents-Batch+JSON; charset=utf-8"}}, "[" + ev + "," + ev + "]", BatchOf, 2},
+		{"binary mode", nats.Header{"Ce-Specversion": {"1.0"}, "ce-id": {"b"}}, `{"complaint_id":"C"}`, Binary, 1},
+		{"binary mode, lower-case", nats.Header{"ce-specversion": {"1.0"}}, `{}`, Binary, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := KindOf(tt.header); got != tt.want {
+				t.Fatalf("kind %v, want %v", got, tt.want)
+			}
+			items, err := Split(tt.header, []byte(tt.body))
+			if err != nil || len(items) != tt.items {
+				t.Fatalf("items %d, %v", len(items), err)
+			}
+		})
+	}
+	items, _ := Split(nats.Header{"ce-specversion": {"1.0"}, "CE-ID": {"x"}, "Content-Type": {"application/json"}}, []byte(`{}`))
+	if items[0].Attrs["id"] != "x" || items[0].Attrs["datacontenttype"] != "application/json" || items[0].ID() != "x" {
+		t.Errorf("binary attrs = %v", items[0].Attrs)
+	}
+	if _, err := Split(nats.Header{"Content-Type": {MediaBatch}}, []byte(`{"not":"an array"}`)); err == nil || !strings.Contains(err.Error(), "JSON array") {
+		t.Errorf("a batch that is no array: %v", err)
+	}
+}
+
+func TestBatchIsStableAndReadBack(t *testing.T) {
+	raws := [][]byte{[]byte(`{"id":"a"}`), []byte(`{"id":"b"}`)}
+	body, d1 := Batch([]json.RawMessage{raws[0], raws[1]})
+	_, d2 := Batch([]json.RawMessage{raws[0], raws[1]})
+	_, d3 := Batch([]json.RawMessage{raws[1], raws[0]})
+	if string(body) != `[{"id":"a"},{"id":"b"}]` || d1 != d2 || d1 == d3 {
+		t.Fatalf("body %s, digests %s %s %s", body, d1, d2, d3)
+	}
+	items, err := Split(nats.Header{"Content-Type": {MediaBatch}}, body)
+	if err != nil || len(items) != 2 || items[1].ID() != "b" {
+		t.Fatalf("read back %v, %v", items, err)
+	}
+}

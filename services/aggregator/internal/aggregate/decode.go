@@ -1,0 +1,168 @@
+package aggregate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/sources"
+	"kaoping/pkg/stream"
+	"kaoping/pkg/wire"
+)
+
+// Bounds of a dead letter: it keeps a reason and the offending body, not a
+// second copy of a large message, so it always fits in a NATS message.
+const (
+	maxReasonBytes = 1 << 10
+	maxBodyBytes   = 64 << 10
+)
+
+// decoded is what one message of the events stream turned into.
+type decoded struct {
+	records []event.Record
+	dead    []*nats.Msg
+	// refused is true when no event of the message was stored: once its dead
+	// letters are kept, the message is removed from the stream, so a rebuild
+	// does not meet it again.
+	refused bool
+}
+
+// decoder turns messages into records, checking each event as SPEC §4 says.
+type decoder struct {
+	validator *event.Validator
+	registry  *sources.Registry
+}
+
+// decode reads one message. Events that ingest published (kaoping.ingest.<name>)
+// were checked there and are only read; every other event is validated, its
+// source must be the one registered for the subject's name and the source
+// must be allowed its type. A failing event becomes a dead letter; the others
+// of the message are stored.
+func (d decoder) decode(msg jetstream.Msg) decoded {
+	md, err := msg.Metadata()
+	if err != nil {
+		return decoded{refused: true, dead: []*nats.Msg{deadLetter(msg.Subject(), 0, 0, "", msg.Data(), "no stream metadata: "+err.Error())}}
+	}
+	seq := md.Sequence.Stream
+	whole := func(reason string) decoded {
+		return decoded{refused: true, dead: []*nats.Msg{deadLetter(msg.Subject(), seq, 0, "", msg.Data(), reason)}}
+	}
+	origin, ok := stream.OriginOf(msg.Subject())
+	if !ok {
+		return whole(fmt.Sprintf("subject %q names no source (publish on %s<name>)", msg.Subject(), stream.EventsSubjectPrefix))
+	}
+	src, ok := d.registry.ByName(origin.Name)
+	if !ok {
+		return whole(fmt.Sprintf("source name %q of subject %q is not in the source registry", origin.Name, msg.Subject()))
+	}
+	items, err := wire.Split(msg.Headers(), msg.Data())
+	if err != nil {
+		return whole(err.Error())
+	}
+	out := decoded{records: make([]event.Record, 0, len(items))}
+	for pos, it := range items {
+		e, err := d.event(it, origin.ViaIngest, src, md.Timestamp)
+		var r event.Record
+		if err == nil {
+			r, err = event.ToRecord(e, seq, uint32(pos), md.Timestamp)
+		}
+		if err != nil {
+			out.dead = append(out.dead, deadLetter(msg.Subject(), seq, pos, e.Type, itemBody(it), err.Error()))
+			continue
+		}
+		out.records = append(out.records, r)
+	}
+	out.refused = len(out.records) == 0 && len(items) > 0
+	return out
+}
+
+// event validates one item and checks it against its subject's source.
+func (d decoder) event(it wire.Item, viaIngest bool, src *sources.Source, ingested time.Time) (event.Event, error) {
+	var e event.Event
+	var err error
+	if it.Attrs != nil {
+		e, err = event.FromBinary(d.validator, it.Attrs, it.Data)
+	} else {
+		e, err = d.validator.Parse(it.Structured)
+	}
+	switch {
+	case err != nil:
+		return e, err
+	case viaIngest:
+		return e, nil // ingest checked source, type and time against its own clock
+	case e.Source != src.URI:
+		return e, fmt.Errorf("source %q is not %q, the source registered for %s", e.Source, src.URI, src.Name)
+	case !src.Allows(e.Type):
+		return e, fmt.Errorf("source %s may not send %s", src.Name, e.Type)
+	}
+	return e, e.CheckIngestTime(ingested)
+}
+
+// itemBody is what a dead letter keeps of an item: the structured event, or
+// for binary mode its attributes and data as a structured event when the data
+// is JSON (else the data alone).
+func itemBody(it wire.Item) []byte {
+	if it.Attrs == nil {
+		return it.Structured
+	}
+	obj := map[string]json.RawMessage{}
+	for k, v := range it.Attrs {
+		obj[k], _ = json.Marshal(v)
+	}
+	if !json.Valid(it.Data) {
+		return it.Data
+	}
+	obj["data"] = it.Data
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return it.Data
+	}
+	return b
+}
+
+// deadLetter is the dead letter of one event (or of a whole message, pos 0):
+// its reason cut to 1 KiB, the original's subject, sequence and position,
+// and its body up to 64 KiB; a longer body is cut, its size and SHA-256 kept.
+func deadLetter(subject string, seq uint64, pos int, eventType string, body []byte, reason string) *nats.Msg {
+	m := nats.NewMsg(stream.DeadLetterSubjectPrefix + strconv.FormatUint(seq, 10))
+	m.Header.Set(stream.HeaderReason, cut(reason, maxReasonBytes))
+	m.Header.Set(stream.HeaderOriginalSubject, subject)
+	m.Header.Set(stream.HeaderOriginalSeq, strconv.FormatUint(seq, 10))
+	m.Header.Set(stream.HeaderOriginalPos, strconv.Itoa(pos))
+	if eventType != "" {
+		m.Header.Set(stream.HeaderOriginalType, eventType)
+	}
+	// One dead letter per (sequence, position): a redelivered message does not
+	// dead-letter the same event twice inside the dead letters' window.
+	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dl:%d:%d", seq, pos))
+	if len(body) > maxBodyBytes {
+		sum := sha256.Sum256(body)
+		m.Header.Set(stream.HeaderBodySize, strconv.Itoa(len(body)))
+		m.Header.Set(stream.HeaderBodySHA256, hex.EncodeToString(sum[:]))
+		body = body[:maxBodyBytes]
+	}
+	m.Data = body
+	return m
+}
+
+// cut shortens s to at most n bytes on a UTF-8 boundary, marking the cut,
+// and keeps it on one line (it travels in a header).
+func cut(s string, n int) string {
+	s = strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	if len(s) <= n {
+		return s
+	}
+	i := n - len("…")
+	for i > 0 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return s[:i] + "…"
+}
