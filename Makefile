@@ -53,8 +53,14 @@ lint:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:" >&2; echo "$$unformatted" >&2; exit 1; fi
 
+# bench runs every Go benchmark, then the delivery bench of issue 12 (e2e,
+# the real binaries): SDK and HTTP against clickhouse-client's own load,
+# freshness and the aggregator's memory. Its table is also written to
+# out/bench-delivery.txt.
 bench: deps
 	@$(call each_module,$(GO) test -run '^$$' -bench . -benchmem ./...)
+	@mkdir -p out
+	@cd e2e && KAOPING_BENCH=1 KAOPING_BENCH_OUT=$(CURDIR)/out/bench-delivery.txt $(GO) test -count=1 -timeout 30m -run '^TestDeliveryBench$$' .
 
 up: deps
 	@deploy/local/up.sh

@@ -8,9 +8,10 @@ import (
 	"kaoping/pkg/period"
 )
 
-// InsertEvents writes records in one native batch. A failed insert may be
-// retried with the same records: duplicates are harmless, queries keep the
-// first copy.
+// InsertEvents writes records in one native batch, column by column (a slice
+// per column, no per-value boxing: the aggregator's hot path). A failed insert
+// may be retried with the same records: duplicates are harmless, queries keep
+// the first copy.
 func (s *Store) InsertEvents(ctx context.Context, records []event.Record) error {
 	if len(records) == 0 {
 		return nil
@@ -19,21 +20,71 @@ func (s *Store) InsertEvents(ctx context.Context, records []event.Record) error 
 	if err != nil {
 		return fmt.Errorf("prepare events batch: %w", err)
 	}
-	for _, r := range records {
-		var resolved uint8
-		if r.Resolved {
-			resolved = 1
+	n := len(records)
+	strs := func(f func(*event.Record) string) []string {
+		out := make([]string, n)
+		for i := range records {
+			out[i] = f(&records[i])
 		}
-		if err := batch.Append(r.Source, r.ID, r.Type, r.TimeNs, r.IngestNs, r.StreamSeq, r.MsgPos, r.CaseID, r.PeriodNs,
-			r.Unit, r.Cadre, r.Name, r.Level, r.Parent, r.Position, r.Category, r.List, r.Severity, r.Reason,
-			r.ResponseDueNs, r.ResolveDueNs, r.DueNs, resolved, r.Rating,
-			r.DecisionID, r.Basis, r.Summary, r.SubjectKind, r.Subject, r.ReviewPeriod, r.RaterGroup, r.Score, r.Raw); err != nil {
+		return out
+	}
+	ints := func(f func(*event.Record) int64) []int64 {
+		out := make([]int64, n)
+		for i := range records {
+			out[i] = f(&records[i])
+		}
+		return out
+	}
+	seqs, pos, resolved, rating := make([]uint64, n), make([]uint32, n), make([]uint8, n), make([]uint8, n)
+	for i := range records {
+		r := &records[i]
+		seqs[i], pos[i], rating[i] = r.StreamSeq, r.MsgPos, r.Rating
+		if r.Resolved {
+			resolved[i] = 1
+		}
+	}
+	// In the order of eventColumns.
+	columns := []any{
+		strs(func(r *event.Record) string { return r.Source }),
+		strs(func(r *event.Record) string { return r.ID }),
+		strs(func(r *event.Record) string { return r.Type }),
+		ints(func(r *event.Record) int64 { return r.TimeNs }),
+		ints(func(r *event.Record) int64 { return r.IngestNs }),
+		seqs, pos,
+		strs(func(r *event.Record) string { return r.CaseID }),
+		ints(func(r *event.Record) int64 { return r.PeriodNs }),
+		strs(func(r *event.Record) string { return r.Unit }),
+		strs(func(r *event.Record) string { return r.Cadre }),
+		strs(func(r *event.Record) string { return r.Name }),
+		strs(func(r *event.Record) string { return r.Level }),
+		strs(func(r *event.Record) string { return r.Parent }),
+		strs(func(r *event.Record) string { return r.Position }),
+		strs(func(r *event.Record) string { return r.Category }),
+		strs(func(r *event.Record) string { return r.List }),
+		strs(func(r *event.Record) string { return r.Severity }),
+		strs(func(r *event.Record) string { return r.Reason }),
+		ints(func(r *event.Record) int64 { return r.ResponseDueNs }),
+		ints(func(r *event.Record) int64 { return r.ResolveDueNs }),
+		ints(func(r *event.Record) int64 { return r.DueNs }),
+		resolved, rating,
+		strs(func(r *event.Record) string { return r.DecisionID }),
+		strs(func(r *event.Record) string { return r.Basis }),
+		strs(func(r *event.Record) string { return r.Summary }),
+		strs(func(r *event.Record) string { return r.SubjectKind }),
+		strs(func(r *event.Record) string { return r.Subject }),
+		strs(func(r *event.Record) string { return r.ReviewPeriod }),
+		strs(func(r *event.Record) string { return r.RaterGroup }),
+		strs(func(r *event.Record) string { return r.Score }),
+		strs(func(r *event.Record) string { return r.Raw }),
+	}
+	for i, col := range columns {
+		if err := batch.Column(i).Append(col); err != nil {
 			_ = batch.Abort()
-			return fmt.Errorf("append event %s: %w", r.ID, err)
+			return fmt.Errorf("append column %d of %d events: %w", i, n, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert %d events: %w", len(records), err)
+		return fmt.Errorf("insert %d events: %w", n, err)
 	}
 	return nil
 }

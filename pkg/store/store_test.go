@@ -16,7 +16,7 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	ch := testkit.SharedClickHouse(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

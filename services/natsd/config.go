@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"time"
 
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
@@ -26,6 +27,12 @@ type config struct {
 	// Streams sizes the streams natsd declares: the same settings, with the
 	// same variables, as every service that declares them, so that they agree.
 	Streams stream.Config
+	// Sync is "always" (JetStream writes every message to disk before it
+	// acknowledges it, so what was acknowledged survives a power cut) or an
+	// interval between syncs (faster; a power cut may lose that much).
+	Sync string
+	// MaxPayload is the largest message the server takes.
+	MaxPayload int
 }
 
 const about = "kaoping's NATS server with JetStream (the local stack's); declares kaoping's streams once ready."
@@ -38,9 +45,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	env := flagenv.Merge(
 		c.HTTP.RegisterFlags(fs, "natsd", "http-addr", "127.0.0.1:8222"),
 		c.Streams.RegisterFlags(fs),
-		map[string]string{"addr": "KAOPING_NATSD_ADDR", "store-dir": "KAOPING_NATSD_STORE_DIR"})
+		map[string]string{"addr": "KAOPING_NATSD_ADDR", "store-dir": "KAOPING_NATSD_STORE_DIR",
+			"sync": "KAOPING_NATSD_SYNC", "max-payload": "KAOPING_NATSD_MAX_PAYLOAD"})
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:4222", "host:port of the NATS client listener (port 0: a free port)")
 	fs.StringVar(&c.StoreDir, "store-dir", ".data/nats", "directory of the JetStream store")
+	fs.StringVar(&c.Sync, "sync", "always", `"always": sync every stored message to disk before acknowledging it (durable across a power cut); or an interval such as 2m`)
+	fs.IntVar(&c.MaxPayload, "max-payload", 1<<20, "largest message in bytes the server takes (a batch of events travels in one)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return config{}, err
 	}
@@ -49,6 +59,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	if _, _, err := splitHostPort(c.Addr); err != nil {
 		return config{}, fmt.Errorf("--addr (KAOPING_NATSD_ADDR): %w", err)
+	}
+	if _, err := c.syncInterval(); err != nil {
+		return config{}, err
+	}
+	if c.MaxPayload < 64<<10 || c.MaxPayload > 64<<20 {
+		return config{}, fmt.Errorf("--max-payload (KAOPING_NATSD_MAX_PAYLOAD) must be from 64 KiB to 64 MiB, got %d", c.MaxPayload)
 	}
 	for _, err := range []error{c.HTTP.Check(), c.Streams.Check()} {
 		if err != nil {
@@ -69,4 +85,16 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("bad port %q", p)
 	}
 	return host, port, nil
+}
+
+// syncInterval reads Sync: 0 for always.
+func (c config) syncInterval() (time.Duration, error) {
+	if c.Sync == "always" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.Sync)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf(`--sync (KAOPING_NATSD_SYNC) must be "always" or a positive interval, got %q`, c.Sync)
+	}
+	return d, nil
 }

@@ -49,13 +49,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if port == 0 {
 		port = server.RANDOM_PORT
 	}
+	syncEvery, _ := cfg.syncInterval() // validated by parseConfig
 	ns, err := server.NewServer(&server.Options{
-		ServerName: "kaoping-natsd",
-		Host:       host,
-		Port:       port,
-		JetStream:  true,
-		StoreDir:   storeDir,
-		NoSigs:     true, // run owns the signals
+		ServerName:   "kaoping-natsd",
+		Host:         host,
+		Port:         port,
+		JetStream:    true,
+		StoreDir:     storeDir,
+		NoSigs:       true, // run owns the signals
+		SyncAlways:   syncEvery == 0,
+		SyncInterval: syncEvery,
+		MaxPayload:   int32(cfg.MaxPayload),
 	})
 	if err != nil {
 		return fmt.Errorf("nats server: %w", err)
