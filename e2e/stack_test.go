@@ -78,12 +78,18 @@ type stack struct {
 	dir                 string
 }
 
-// startStack starts the four services against a fresh database.
-func startStack(t *testing.T) *stack {
+// startStack starts the four services against a fresh database; env adds or
+// overrides settings of every service.
+func startStack(t *testing.T, env ...string) *stack {
+	t.Helper()
+	return startStackOn(t, testkit.SharedClickHouse(t), env...)
+}
+
+// startStackOn is startStack on a ClickHouse server of the test's own.
+func startStackOn(t *testing.T, ch *testkit.ClickHouse, env ...string) *stack {
 	t.Helper()
 	binaries(t)
 	n := testkit.StartNATS(t)
-	ch := testkit.SharedClickHouse(t)
 	dir := t.TempDir()
 	sources := filepath.Join(dir, "sources.yaml")
 	registry := "sources:\n  - source: /sources/dev\n    token: " + devToken + "\n    types: [\"*\"]\n" +
@@ -108,6 +114,7 @@ func startStack(t *testing.T) *stack {
 		// a killed aggregator's messages come back after this
 		"KAOPING_AGGREGATOR_ACK_WAIT=3s",
 	)
+	s.env = append(s.env, env...) // the last value of a variable wins
 	for _, svc := range []string{"aggregator", "ingest", "scorer", "api"} {
 		s.start(svc)
 	}

@@ -257,6 +257,34 @@ func startClickHouseOnce(dir, bin string, args []string) (*ClickHouse, error) {
 	if err != nil {
 		return nil, err
 	}
+	return launchClickHouse(dir, bin, args, ports)
+}
+
+// Restart starts a stopped server again on the same ports and data, as an
+// operator brings back a database that was away; t.Cleanup stops it.
+func (c *ClickHouse) Restart(t testing.TB) {
+	t.Helper()
+	c.Stop()
+	bin, args, err := ClickHouseBinary()
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	ports := make([]int, 2)
+	for i, addr := range []string{c.Addr, c.HTTPAddr} {
+		_, p, _ := net.SplitHostPort(addr)
+		ports[i], _ = strconv.Atoi(p)
+	}
+	again, err := launchClickHouse(c.Dir, bin, args, ports)
+	if err != nil {
+		t.Fatalf("testkit: restart clickhouse: %v", err)
+	}
+	// The same value lives on: callers hold c.
+	c.cmd, c.exited, c.waitErr = again.cmd, again.exited, nil
+	c.stop = sync.Once{}
+	t.Cleanup(c.Stop)
+}
+
+func launchClickHouse(dir, bin string, args []string, ports []int) (*ClickHouse, error) {
 	cfg := clickHouseConfig{
 		Dir:      dir,
 		DataDir:  filepath.Join(dir, "data") + "/",
