@@ -335,7 +335,9 @@ func baseline(t *testing.T, ch *testkit.ClickHouse, events []event.Event) float6
 	client("INSERT INTO raw_events FORMAT TabSeparated", f)
 	loaded := time.Since(start)
 	str := func(k string) string { return "visitParamExtractString(raw, '" + k + "')" }
-	tm := func(k string) string { return "parseDateTimeBestEffort(if(" + str(k) + " = '', '1970-01-01T00:00:00Z', " + str(k) + "))" }
+	tm := func(k string) string {
+		return "parseDateTimeBestEffort(if(" + str(k) + " = '', '1970-01-01T00:00:00Z', " + str(k) + "))"
+	}
 	client(`INSERT INTO typed_events SELECT `+strings.Join([]string{
 		str("source"), str("id"), str("type"), tm("time"),
 		"concat(" + str("complaint_id") + ", " + str("issue_id") + ", " + str("error_id") + ", " + str("review_id") + ")",

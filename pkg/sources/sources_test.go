@@ -130,4 +130,3 @@ func TestLoad(t *testing.T) {
 		t.Error("a missing file loads")
 	}
 }
-

@@ -18,9 +18,9 @@ import (
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
-	"kaoping/pkg/sources"
 	"kaoping/pkg/wire"
 	"kaoping/services/ingest/internal/dedupe"
 	"kaoping/services/ingest/internal/intake"
