@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: all deps test lint bench up down clean demo
+.PHONY: all deps test lint bench up down clean demo rebuild
 
 all: lint test
 
@@ -70,6 +70,10 @@ down:
 
 clean:
 	@deploy/local/clean.sh
+
+# rebuild recreates the local stack's events table from the stream (idempotent).
+rebuild:
+	@deploy/local/rebuild.sh
 
 demo: up
 	.run/bin/simulator demo --out out

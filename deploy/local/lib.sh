@@ -32,6 +32,16 @@ ready_endpoint() {
 	esac
 }
 
+# export_stack_env exports what every service of the local stack reads: its
+# addresses, the development token, the source registry.
+export_stack_env() {
+	export KAOPING_NATS_URL=nats://127.0.0.1:4222
+	export KAOPING_CLICKHOUSE_ADDR=127.0.0.1:9000
+	export KAOPING_CLICKHOUSE_DATABASE=kaoping
+	export KAOPING_TOKENS=kaoping-dev-token=dev
+	export KAOPING_SOURCES="$LOCAL/sources.yaml"
+}
+
 log() { printf '%s\n' "$*" >&2; }
 die() {
 	log "$*"

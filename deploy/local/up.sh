@@ -12,12 +12,7 @@ cd "$ROOT"
 # Seconds each process may take to become ready.
 TIMEOUT=${KAOPING_UP_TIMEOUT:-60}
 
-# What every service reads: the local stack's addresses, the dev token.
-export KAOPING_NATS_URL=nats://127.0.0.1:4222
-export KAOPING_CLICKHOUSE_ADDR=127.0.0.1:9000
-export KAOPING_CLICKHOUSE_DATABASE=kaoping
-export KAOPING_TOKENS=kaoping-dev-token=dev
-export KAOPING_SOURCES="$LOCAL/sources.yaml"
+export_stack_env
 
 mkdir -p "$BIN" "$RUN/clickhouse" "$DATA/clickhouse" "$DATA/nats"
 

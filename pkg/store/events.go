@@ -13,10 +13,14 @@ import (
 // may be retried with the same records: duplicates are harmless, queries keep
 // the first copy.
 func (s *Store) InsertEvents(ctx context.Context, records []event.Record) error {
+	return s.insertEvents(ctx, qInsertEvents, records)
+}
+
+func (s *Store) insertEvents(ctx context.Context, insert string, records []event.Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	batch, err := s.conn.PrepareBatch(ctx, qInsertEvents)
+	batch, err := s.conn.PrepareBatch(ctx, insert)
 	if err != nil {
 		return fmt.Errorf("prepare events batch: %w", err)
 	}

@@ -87,3 +87,17 @@ const qInsertFinalization = `INSERT INTO finalizations (period, at_ns, principal
 
 // qFinalizedAt is the instant of a period's first explicit finalisation, 0 if none.
 const qFinalizedAt = `SELECT min(at_ns) FROM finalizations WHERE period = ?`
+
+// Rebuilding the events table from the stream (aggregator rebuild): a new
+// table of the same structure is filled, then swapped in by name.
+const (
+	qDropRebuild   = `DROP TABLE IF EXISTS events_rebuild`
+	qCreateRebuild = `CREATE TABLE events_rebuild AS events`
+	// The events the live aggregator stored while the stream was read again.
+	qCopyNewer  = `INSERT INTO events_rebuild SELECT * FROM events WHERE stream_seq > ?`
+	qSwap       = `RENAME TABLE events TO events_replaced, events_rebuild TO events`
+	qCopyLatest = `INSERT INTO events SELECT * FROM events_replaced WHERE stream_seq > ?`
+	qDropOld    = `DROP TABLE IF EXISTS events_replaced`
+
+	qInsertRebuild = `INSERT INTO events_rebuild (` + eventColumns + `)`
+)

@@ -34,7 +34,8 @@ type Config struct {
 	Sources string
 }
 
-const about = "The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters."
+const about = `The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters.
+"aggregator rebuild [flags]" recreates the events table from the stream's first message.`
 
 // parseConfig reads args (args[0] is the program name) over the environment
 // over the defaults; with --help it prints every setting and returns flag.ErrHelp.

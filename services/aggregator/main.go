@@ -18,10 +18,14 @@ import (
 
 func main() { lifecycle.Main("aggregator", run) }
 
-// run serves HTTP at once (healthy, not yet ready), connects to NATS and
+// run is `aggregator [flags]` (the consumer) or `aggregator rebuild [flags]`.
+// The consumer serves HTTP at once (healthy, not yet ready), connects to NATS and
 // ClickHouse (waiting for each), becomes ready and consumes until ctx ends;
 // the batch in hand is flushed before it returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 1 && args[1] == "rebuild" {
+		return rebuild(ctx, args[1:], getenv, stdout)
+	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
