@@ -20,7 +20,7 @@ import (
 // both copies are stored; the first wins at scoring).
 func TestOfficialCloudEventsSenderStraightToNATS(t *testing.T) {
 	s := startStack(t)
-	sender, err := cejsm.NewSender(s.nats.URL, stream.EventsStream, stream.SourceSubject("dev"), nil, nil)
+	sender, err := cejsm.NewSender(s.natsURL, stream.EventsStream, stream.SourceSubject("dev"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,7 +147,7 @@ func TestKillsWhileEventsFlow(t *testing.T) {
 // waitCaughtUp waits until the aggregator has stored everything in the stream.
 func (s *stack) waitCaughtUp(within time.Duration) {
 	s.t.Helper()
-	_, js := s.nats.Connect(s.t)
+	js := s.connectNATS()
 	ctx := context.Background()
 	hw, err := stream.HighWater(ctx, js)
 	if err != nil {

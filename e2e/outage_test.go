@@ -35,7 +35,7 @@ func TestClickHouseOutage(t *testing.T) {
 
 	ch.Stop()
 	stopped := time.Now()
-	_, js := s.nats.Connect(t)
+	js := s.connectNATS()
 	floor, err := stream.Processed(context.Background(), js)
 	if err != nil {
 		t.Fatal(err)

@@ -150,7 +150,7 @@ func TestQuarterThroughTheWholePath(t *testing.T) {
 
 	// st04's rating comes through the SDK straight to NATS, with a poison
 	// message beside it that must land in the dead letters, not in a score.
-	_, js := s.nats.Connect(t)
+	js := s.connectNATS()
 	pub, err := publish.New(js, "review", "/sources/review", nil)
 	if err != nil {
 		t.Fatal(err)

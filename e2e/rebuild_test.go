@@ -26,7 +26,7 @@ func TestRebuildFromTheStream(t *testing.T) {
 	}
 	// Straight to NATS: a batch with one good and one bad event, and a
 	// message refused whole (removed from the stream once dead-lettered).
-	_, js := s.nats.Connect(t)
+	js := s.connectNATS()
 	good := `{"specversion":"1.0","id":"x-good","source":"/sources/dev","type":"kaoping.complaint.responded","time":"2026-08-01T09:00:00+08:00","data":{"complaint_id":"K00001"}}`
 	bad := `{"specversion":"1.0","id":"x-bad","source":"/sources/dev","type":"kaoping.complaint.responded","time":"2026-08-01T09:00:00+08:00","data":{"complaint_id":"K00002","phone":"1"}}`
 	for _, m := range []*nats.Msg{

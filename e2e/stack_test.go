@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"kaoping/pkg/testkit"
 )
 
@@ -70,12 +73,27 @@ func binaries(t *testing.T) string {
 // stack is a running kaoping.
 type stack struct {
 	t                   *testing.T
-	nats                *testkit.NATS
+	natsURL             string
 	ingest, scorer, api string
 	aggregator          string
 	procs               map[string]*exec.Cmd
 	env                 []string
 	dir                 string
+}
+
+// connectNATS returns a JetStream handle on the stack's NATS, closed by t.Cleanup.
+func (s *stack) connectNATS() jetstream.JetStream {
+	s.t.Helper()
+	nc, err := nats.Connect(s.natsURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return js
 }
 
 // startStack starts the four services against a fresh database; env adds or
@@ -88,8 +106,14 @@ func startStack(t *testing.T, env ...string) *stack {
 // startStackOn is startStack on a ClickHouse server of the test's own.
 func startStackOn(t *testing.T, ch *testkit.ClickHouse, env ...string) *stack {
 	t.Helper()
+	return startStackWith(t, ch, testkit.StartNATS(t).URL, env...)
+}
+
+// startStackWith is startStack on the given ClickHouse and NATS servers
+// (natsURL may list a cluster's).
+func startStackWith(t *testing.T, ch *testkit.ClickHouse, natsURL string, env ...string) *stack {
+	t.Helper()
 	binaries(t)
-	n := testkit.StartNATS(t)
 	dir := t.TempDir()
 	sources := filepath.Join(dir, "sources.yaml")
 	registry := "sources:\n  - source: /sources/dev\n    token: " + devToken + "\n    types: [\"*\"]\n" +
@@ -98,10 +122,10 @@ func startStackOn(t *testing.T, ch *testkit.ClickHouse, env ...string) *stack {
 	if err := os.WriteFile(sources, []byte(registry), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, nats: n, procs: map[string]*exec.Cmd{}, dir: dir,
+	s := &stack{t: t, natsURL: natsURL, procs: map[string]*exec.Cmd{}, dir: dir,
 		ingest: testkit.FreeAddr(t), aggregator: testkit.FreeAddr(t), scorer: testkit.FreeAddr(t), api: testkit.FreeAddr(t)}
 	s.env = append(os.Environ(),
-		"KAOPING_NATS_URL="+n.URL,
+		"KAOPING_NATS_URL="+natsURL,
 		"KAOPING_CLICKHOUSE_ADDR="+ch.Addr,
 		"KAOPING_CLICKHOUSE_DATABASE="+ch.NewDatabase(t),
 		"KAOPING_TOKENS="+devToken+"=dev",
