@@ -60,6 +60,14 @@ func TestClickHouseOutage(t *testing.T) {
 	if !strings.Contains(metrics, "kaoping_aggregator_insert_errors_total") || strings.Contains(metrics, "kaoping_aggregator_insert_errors_total 0\n") {
 		t.Errorf("no insert error counted during the outage")
 	}
+	// Held for longer than the aggregator's stall limit (30 s), the consumer
+	// itself is reported as not making progress.
+	if outage >= 40*time.Second {
+		time.Sleep(time.Until(stopped.Add(36 * time.Second)))
+		if code, body := s.get("http://" + s.aggregator + "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"consumer":"no batch stored`) {
+			t.Errorf("aggregator /readyz after 36 s of outage = %d %s, want the consumer's stall named", code, body)
+		}
+	}
 	time.Sleep(time.Until(stopped.Add(outage)))
 	if now, err := stream.Processed(context.Background(), js); err != nil || now != floor {
 		t.Fatalf("acknowledged up to %d during the outage (from %d, %v): nothing may be acknowledged that is not stored", now, floor, err)

@@ -284,3 +284,51 @@ func TestExampleRegistry(t *testing.T) {
 		t.Errorf("the hotline token given by its hash: %+v, %v", g, ok)
 	}
 }
+
+// TestDuplicatesAcrossRestartsAndInstances: an event accepted by one ingest
+// is answered "duplicate" by the same ingest after a restart (it reads back
+// what it accepted inside the window) and by a second ingest at the same time.
+func TestDuplicatesAcrossRestartsAndInstances(t *testing.T) {
+	n := testkit.StartNATS(t)
+	registry := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/hotline\n    token: hotline-token\n    types: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KAOPING_SOURCES": registry}
+	args := []string{"--nats-url", n.URL}
+	ready := func(base string) {
+		waitFor(t, "/readyz answers 200", 20*time.Second, func() bool { return statusOf(base+"/readyz") == http.StatusOK })
+	}
+	first, stopFirst := startRun(t, args, env)
+	ready(first)
+	ev := ce("restart-1", event.TypeComplaintAssigned, assignedData)
+	if status, body := postEvent(t, first, "hotline-token", ev); status != http.StatusOK || !strings.Contains(body, `"accepted":1`) {
+		t.Fatalf("first POST = %d %s", status, body)
+	}
+	second, stopSecond := startRun(t, args, env)
+	ready(second)
+	if status, body := postEvent(t, second, "hotline-token", ev); status != http.StatusOK || !strings.Contains(body, `"duplicates":1`) {
+		t.Errorf("the same event at a second ingest = %d %s", status, body)
+	}
+	other := ce("restart-2", event.TypeComplaintAssigned, strings.Replace(assignedData, "HX2026070300123", "HX2", 1))
+	if status, body := postEvent(t, second, "hotline-token", other); status != http.StatusOK || !strings.Contains(body, `"accepted":1`) {
+		t.Fatalf("a new event at the second ingest = %d %s", status, body)
+	}
+	waitFor(t, "the first ingest learns what the second accepted", 10*time.Second, func() bool {
+		_, body := postEvent(t, first, "hotline-token", other)
+		return strings.Contains(body, `"duplicates":1`)
+	})
+	if err := stopFirst(); err != nil {
+		t.Fatal(err)
+	}
+	if err := stopSecond(); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := startRun(t, args, env)
+	ready(again)
+	for _, e := range []string{ev, other} {
+		if status, body := postEvent(t, again, "hotline-token", e); status != http.StatusOK || !strings.Contains(body, `"duplicates":1`) {
+			t.Errorf("after a restart = %d %s", status, body)
+		}
+	}
+}

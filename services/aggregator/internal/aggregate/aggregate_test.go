@@ -1,0 +1,227 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/sources"
+	"kaoping/pkg/stream"
+	"kaoping/pkg/testkit"
+	"kaoping/pkg/wire"
+)
+
+// memory is an Inserter that keeps records in memory and refuses any batch
+// holding a record whose id starts with "refuse-" while ClickHouse would
+// answer (Ping succeeds): a row the database will never take. The
+// aggregator's isolation logic is what is tested here; storage itself is
+// tested against the real ClickHouse elsewhere.
+type memory struct {
+	mu      sync.Mutex
+	records []event.Record
+	inserts int
+}
+
+func (m *memory) InsertEvents(_ context.Context, records []event.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inserts++
+	for _, r := range records {
+		if strings.HasPrefix(r.ID, "refuse-") {
+			return errors.New("code: 27, Cannot parse input")
+		}
+	}
+	m.records = append(m.records, records...)
+	return nil
+}
+
+func (m *memory) Ping(context.Context) error { return nil }
+
+func (m *memory) ids() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range m.records {
+		out[r.ID]++
+	}
+	return out
+}
+
+type health struct {
+	mu     sync.Mutex
+	checks map[string]error
+}
+
+func (h *health) Set(check string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.checks[check] = err
+}
+
+func start(t *testing.T, js jetstream.JetStream, store Inserter, opts Options) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := sources.Parse([]byte("sources:\n  - source: /sources/dev\n    token: t\n    types: [\"*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.AckWait, opts.FlushInterval = time.Second, 50*time.Millisecond
+	a := New(js, c, store, v, reg, opts, prometheus.NewRegistry(), &health{checks: map[string]error{}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+func responded(id string) string {
+	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"/sources/dev","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"C1"}}`, id)
+}
+
+func deadLetters(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
+	t.Helper()
+	s, err := js.Stream(context.Background(), stream.DeadLetterStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+		if m, err := s.GetMsg(context.Background(), seq); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestALargeBadEventIsCutAndBlocksNothing: an event near the server's
+// largest message that fails validation goes to the dead letters with a
+// bounded body, its size and hash; the events behind it are stored.
+func TestALargeBadEventIsCutAndBlocksNothing(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	mem := &memory{}
+	stop := start(t, js, mem, Options{})
+	defer stop()
+	huge := strings.Replace(responded("big"), `"data":{`, `"data":{"note":"`+strings.Repeat("x", 900<<10)+`",`, 1)
+	for _, body := range []string{huge, responded("after-1"), responded("after-2")} {
+		if _, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, 10*time.Second, func() error {
+		if ids := mem.ids(); ids["after-1"] != 1 || ids["after-2"] != 1 {
+			return fmt.Errorf("stored %v", ids)
+		}
+		return nil
+	})
+	testkit.Eventually(t, 10*time.Second, func() error {
+		dl := deadLetters(t, js)
+		if len(dl) != 1 {
+			return fmt.Errorf("%d dead letters", len(dl))
+		}
+		m := dl[0]
+		if len(m.Data) != maxBodyBytes || m.Header.Get(stream.HeaderBodySize) != fmt.Sprint(len(huge)) ||
+			len(m.Header.Get(stream.HeaderBodySHA256)) != 64 || !strings.Contains(m.Header.Get(stream.HeaderReason), "note") ||
+			m.Header.Get(stream.HeaderOriginalSeq) != "1" {
+			return fmt.Errorf("dead letter: %d bytes, headers %v", len(m.Data), m.Header)
+		}
+		return nil
+	})
+}
+
+// TestARowTheDatabaseRefusesIsIsolated: a message whose event the database
+// keeps refusing (while it answers) is found by splitting the batch and goes
+// to the dead letters; the other events of the batch are stored.
+func TestARowTheDatabaseRefusesIsIsolated(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	var raws []string
+	for i := range 20 {
+		id := fmt.Sprintf("ok-%d", i)
+		if i == 13 {
+			id = "refuse-13"
+		}
+		raws = append(raws, responded(id))
+	}
+	// One event per message, so the batch holds twenty messages to split.
+	for _, r := range raws {
+		if _, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(r)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{})
+	defer stop()
+	testkit.Eventually(t, 30*time.Second, func() error {
+		if ids := mem.ids(); len(ids) != 19 || ids["refuse-13"] != 0 {
+			return fmt.Errorf("stored %v", ids)
+		}
+		if dl := deadLetters(t, js); len(dl) != 1 || !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "refused the insert") {
+			return fmt.Errorf("%d dead letters", len(dl))
+		}
+		return nil
+	})
+}
+
+// TestPoisonAfterBoundedDeliveries: a message delivered MaxDeliver times
+// without being acknowledged (it crashed the aggregator each time) goes to
+// the dead letters unread; the message behind it is stored.
+func TestPoisonAfterBoundedDeliveries(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaBatch}},
+		Data: []byte("[" + responded("crashes-1") + "]")}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // three aggregators died holding it
+		b, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range b.Messages() {
+			_ = m.Nak()
+		}
+	}
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(responded("behind"))}); err != nil {
+		t.Fatal(err)
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{MaxDeliver: 3})
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if ids := mem.ids(); ids["behind"] != 1 || ids["crashes-1"] != 0 {
+			return fmt.Errorf("stored %v", ids)
+		}
+		dl := deadLetters(t, js)
+		if len(dl) != 1 || !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "poison") {
+			return fmt.Errorf("dead letters %v", dl)
+		}
+		return nil
+	})
+}
