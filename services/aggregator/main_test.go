@@ -130,3 +130,77 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 		t.Fatal("aggregator did not stop")
 	}
 }
+
+// TestStopWritesTheOpenBatch: on SIGTERM (ctx cancelled) the batch in hand,
+// still open because its flush interval is long, is inserted and acknowledged
+// before run returns.
+func TestStopWritesTheOpenBatch(t *testing.T) {
+	n := testkit.StartNATS(t)
+	ch := testkit.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	registry := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/hotline\n    token: t\n    types: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"KAOPING_SOURCES": registry, "KAOPING_NATS_URL": n.URL, "KAOPING_CLICKHOUSE_ADDR": ch.Addr, "KAOPING_CLICKHOUSE_DATABASE": db,
+		"KAOPING_AGGREGATOR_ADDR": testkit.FreeAddr(t), "KAOPING_AGGREGATOR_FLUSH_INTERVAL": "1m",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"aggregator"}, func(k string) string { return env[k] }, io.Discard) }()
+	pub, err := publish.New(js, "hotline", "/sources/hotline", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
+	var evs []event.Event
+	for i := range 10 {
+		e, err := pub.Event(fmt.Sprintf("open-%d", i), event.TypeComplaintResponded, at, event.ComplaintRef{ComplaintID: "HX"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	if _, err := pub.PublishAll(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	// The batch is fetched and held open, nothing is stored yet.
+	testkit.Eventually(t, 30*time.Second, func() error {
+		c, err := js.Consumer(ctx, stream.EventsStream, stream.AggregatorConsumer)
+		if err != nil {
+			return err
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.NumAckPending != 1 {
+			return fmt.Errorf("ack pending %d", info.NumAckPending)
+		}
+		return nil
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("aggregator did not stop")
+	}
+	bg := context.Background()
+	st, err := store.Open(bg, store.Options{Addr: ch.Addr, Database: db}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got, err := st.CountEvents(bg); err != nil || got != 10 {
+		t.Fatalf("events stored on stop = %d, %v; want 10", got, err)
+	}
+	if done, err := stream.Processed(bg, js); err != nil || done != 1 {
+		t.Fatalf("acknowledged up to %d, %v; want the batch's message 1", done, err)
+	}
+}

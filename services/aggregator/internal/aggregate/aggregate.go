@@ -156,8 +156,12 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 		if !deadline.IsZero() {
 			wait = max(time.Until(deadline), time.Millisecond)
 		}
-		fetched, err := a.consumer.FetchBytes(min(a.opts.BatchBytes-b.bytes, 8<<20), jetstream.FetchMaxWait(wait))
+		// A fetch waits at most until the batch is due, and no longer than ctx:
+		// a stop is not held up by a long flush interval.
+		fctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
+		fetched, err := a.consumer.FetchBytes(min(a.opts.BatchBytes-b.bytes, 8<<20), jetstream.FetchContext(fctx))
 		if err != nil {
+			cancel()
 			if ctx.Err() == nil {
 				a.log.Warn("fetch failed, retrying", "err", err)
 				backoff.Sleep(ctx, time.Second)
@@ -174,9 +178,10 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 			b.events += len(d.records) + len(d.dead)
 			b.bytes += len(msg.Data())
 		}
-		if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+		if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			a.log.Warn("fetch ended with an error", "err", err)
 		}
+		cancel()
 		full := b.events >= a.opts.BatchSize || b.bytes >= a.opts.BatchBytes
 		if len(b.msgs) > 0 && (full || !time.Now().Before(deadline)) {
 			out <- b
