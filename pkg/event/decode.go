@@ -194,9 +194,9 @@ func (d *decoder) object(o *objectRule, place string, member func(i int) error) 
 			return fmt.Errorf("%s: unknown member %s is not allowed", where(place), quote(name))
 		}
 		if seen&(1<<i) != 0 {
-			// The schema library keeps the last copy; a reader of the raw
-			// event (ClickHouse's visitParamExtract) may take the first, so
-			// the event would mean two things.
+			// The schema library keeps the last copy, so a first copy no
+			// schema has seen (a data object with a phone number) would be
+			// stored in Raw, and a reader of Raw may take either.
 			return fmt.Errorf("%s: member %s appears more than once", where(place), quote(name))
 		}
 		seen |= 1 << i
