@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func mustValidator(t *testing.T) *Validator {
+func mustValidator(t testing.TB) *Validator {
 	t.Helper()
 	v, err := NewValidator()
 	if err != nil {

@@ -1,9 +1,8 @@
 package event
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"math/big"
 	"time"
 )
 
@@ -70,116 +69,108 @@ func (r Record) Before(o Record) bool {
 	return r.MsgPos < o.MsgPos
 }
 
-// ToRecord extracts the typed columns of a validated event. seq and pos are its
-// place in the stream; ingested is when the stream stored it. Parse has already
-// made sure it succeeds for every event it accepted.
+// ToRecord returns the typed columns of a validated event. seq and pos are its
+// place in the stream; ingested is when the stream stored it. An event from
+// Parse, Decode, New or FromBinary carries the columns its validation read, so
+// nothing is parsed again; any other Event is decoded from its Raw.
 func ToRecord(e Event, seq uint64, pos uint32, ingested time.Time) (Record, error) {
-	r, err := extract(e)
-	r.StreamSeq, r.MsgPos, r.IngestNs = seq, pos, ingested.UnixNano()
-	return r, err
-}
-
-// extract fills the typed columns from the event's data.
-func extract(e Event) (Record, error) {
-	r := Record{Source: e.Source, ID: e.ID, Type: e.Type, TimeNs: e.Time.UnixNano(), Raw: string(e.Raw)}
-	var err error
-	switch e.Type {
-	case TypeUnitUpserted:
-		var d UnitUpserted
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Unit, r.Name, r.Level, r.Parent = d.Unit, d.Unit, d.Name, d.Level, d.Parent
-		}
-	case TypeCadreUpserted:
-		var d CadreUpserted
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Cadre, r.Name, r.Unit, r.Position = d.Cadre, d.Cadre, d.Name, d.Unit, d.Position
-		}
-	case TypeComplaintAssigned:
-		var d ComplaintAssigned
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Unit, r.Cadre, r.Category = d.ComplaintID, d.Unit, d.Cadre, d.Category
-			r.PeriodNs = r.TimeNs
-			if r.ResponseDueNs, err = unixNano(d.ResponseDue); err == nil {
-				r.ResolveDueNs, err = unixNano(d.ResolveDue)
-			}
-		}
-	case TypeComplaintResponded:
-		var d ComplaintRef
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID = d.ComplaintID
-		}
-	case TypeComplaintResolved:
-		var d ComplaintResolved
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Resolved = d.ComplaintID, d.Resolved
-		}
-	case TypeComplaintRated:
-		var d ComplaintRated
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID = d.ComplaintID
-			r.Rating, err = rating(d.Rating)
-		}
-	case TypeComplaintReopened, TypeComplaintExcluded:
-		var d ComplaintReason
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Reason = d.ComplaintID, d.Reason
-		}
-	case TypeIssueListed:
-		var d IssueListed
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.List, r.Severity, r.Unit, r.Cadre = d.IssueID, d.List, d.Severity, d.Unit, d.Cadre
-			r.DueNs, err = unixNano(d.Due)
-			r.PeriodNs = r.DueNs
-		}
-	case TypeIssueClosed:
-		var d IssueRef
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID = d.IssueID
-		}
-	case TypeIssueReopened:
-		var d IssueReopened
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Reason = d.IssueID, d.Reason
-		}
-	case TypeErrorRecorded:
-		var d ErrorRecorded
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.Unit, r.Cadre, r.Severity, r.Summary = d.ErrorID, d.Unit, d.Cadre, d.Severity, d.Summary
-			r.PeriodNs = r.TimeNs
-		}
-	case TypeErrorTolerated:
-		var d ErrorTolerated
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.DecisionID, r.Basis = d.ErrorID, d.DecisionID, d.Basis
-		}
-	case TypeReviewRated:
-		var d ReviewRated
-		if err = json.Unmarshal(e.Data, &d); err == nil {
-			r.CaseID, r.SubjectKind, r.Subject = d.ReviewID, d.SubjectKind, d.Subject
-			r.ReviewPeriod, r.RaterGroup, r.Score = d.Period, d.RaterGroup, d.Score.String()
-		}
+	var r Record
+	switch {
+	case e.record != nil:
+		r = *e.record
+	case len(e.Raw) == 0:
+		return Record{}, errors.New("event: no Raw to read the record from")
 	default:
-		return Record{}, fmt.Errorf("type: unknown event type %q", e.Type)
+		v, err := NewValidator()
+		if err != nil {
+			return Record{}, err
+		}
+		if _, r, err = v.Decode(e.Raw); err != nil {
+			return Record{}, err
+		}
 	}
-	if err != nil {
-		return Record{}, fmt.Errorf("data of %s: %w", e.Type, err)
-	}
+	r.StreamSeq, r.MsgPos, r.IngestNs = seq, pos, ingested.UnixNano()
 	return r, nil
 }
 
-// rating reads a rating 1–5 written as any JSON number with an integer value.
-func rating(n json.Number) (uint8, error) {
-	v, ok := new(big.Rat).SetString(n.String())
-	if !ok || !v.IsInt() || v.Num().Cmp(big.NewInt(1)) < 0 || v.Num().Cmp(big.NewInt(5)) > 0 {
-		return 0, fmt.Errorf("rating %s is not an integer from 1 to 5", n)
-	}
-	return uint8(v.Num().Int64()), nil
+// column is where the value of a data member goes in a Record: the part of the
+// event contract that is Go's, not the schemas'.
+type column struct {
+	caseID  bool
+	text    func(r *Record, s string)
+	instant func(r *Record, ns int64)
+	flag    func(r *Record, b bool)
+	small   func(r *Record, n uint8)
 }
 
-func unixNano(s string) (int64, error) {
-	t, err := ParseTime(s)
-	if err != nil {
-		return 0, err
-	}
-	return t.UnixNano(), nil
+// caseMembers names the member whose value is the case id, by kind of case.
+var caseMembers = map[Kind]string{
+	KindUnit: "unit", KindCadre: "cadre", KindComplaint: "complaint_id",
+	KindIssue: "issue_id", KindError: "error_id", KindReview: "review_id",
 }
+
+var textColumns = map[string]func(r *Record, s string){
+	"unit":         func(r *Record, s string) { r.Unit = s },
+	"cadre":        func(r *Record, s string) { r.Cadre = s },
+	"name":         func(r *Record, s string) { r.Name = s },
+	"level":        func(r *Record, s string) { r.Level = s },
+	"parent":       func(r *Record, s string) { r.Parent = s },
+	"position":     func(r *Record, s string) { r.Position = s },
+	"category":     func(r *Record, s string) { r.Category = s },
+	"list":         func(r *Record, s string) { r.List = s },
+	"severity":     func(r *Record, s string) { r.Severity = s },
+	"reason":       func(r *Record, s string) { r.Reason = s },
+	"decision_id":  func(r *Record, s string) { r.DecisionID = s },
+	"basis":        func(r *Record, s string) { r.Basis = s },
+	"summary":      func(r *Record, s string) { r.Summary = s },
+	"subject_kind": func(r *Record, s string) { r.SubjectKind = s },
+	"subject":      func(r *Record, s string) { r.Subject = s },
+	"period":       func(r *Record, s string) { r.ReviewPeriod = s },
+	"rater_group":  func(r *Record, s string) { r.RaterGroup = s },
+	"score":        func(r *Record, s string) { r.Score = s }, // the exact decimal text
+}
+
+var instantColumns = map[string]func(r *Record, ns int64){
+	"response_due": func(r *Record, ns int64) { r.ResponseDueNs = ns },
+	"resolve_due":  func(r *Record, ns int64) { r.ResolveDueNs = ns },
+	// An issue is placed in a period by its due.
+	"due": func(r *Record, ns int64) { r.DueNs, r.PeriodNs = ns, ns },
+}
+
+// placedByTime reports whether the event's own time places its case in a
+// period: an assignment and a recorded error (SPEC §5).
+func placedByTime(eventType string) bool {
+	return eventType == TypeComplaintAssigned || eventType == TypeErrorRecorded
+}
+
+// columnFor finds the column of a data member and checks that its schema type
+// fits it.
+func columnFor(eventType string, m *memberRule) (column, error) {
+	kind := KindOf(eventType)
+	if kind == "" {
+		return column{}, fmt.Errorf("%s is not an event type of package event", eventType)
+	}
+	c := column{caseID: caseMembers[kind] == m.name, text: textColumns[m.name]}
+	fits := m.typ == typeString
+	switch {
+	case m.dateTime:
+		c.instant, c.text = instantColumns[m.name], nil
+		fits = c.instant != nil
+	case m.name == "resolved":
+		c.flag = func(r *Record, b bool) { r.Resolved = b }
+		fits = m.typ == typeBoolean
+	case m.name == "rating":
+		c.small = func(r *Record, n uint8) { r.Rating = n }
+		fits = m.typ == typeInteger && m.minimum != nil && m.minimum.sign() >= 0 &&
+			m.maximum != nil && m.maximum.cmp(&decimal255) <= 0
+	case m.name == "score":
+		fits = m.typ == typeNumber
+	}
+	if !fits || (c.caseID && m.typ != typeString) ||
+		(!c.caseID && c.text == nil && c.instant == nil && c.flag == nil && c.small == nil) {
+		return column{}, fmt.Errorf("no Record column holds this member (see columnFor in record.go)")
+	}
+	return c, nil
+}
+
+var decimal255 = parseDecimal("255")
