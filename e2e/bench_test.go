@@ -108,6 +108,7 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 		"KAOPING_NATS_URL=nats://" + s.nats, "KAOPING_CLICKHOUSE_ADDR=" + ch.Addr, "KAOPING_CLICKHOUSE_DATABASE=" + s.db,
 		"KAOPING_TOKENS=" + devToken + "=dev", "KAOPING_SOURCES=" + localRegistry(t),
 	}
+	env = append(env, strings.Fields(os.Getenv("KAOPING_BENCH_ENV"))...)
 	s.procs["natsd"] = startProc(t, "natsd", env, "--addr", s.nats, "--http-addr", natsHTTP, "--store-dir", t.TempDir())
 	waitStatus(t, "http://"+natsHTTP+"/readyz", 200, 30*time.Second)
 	for _, svc := range services {
@@ -122,7 +123,13 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 		case "aggregator":
 			s.aggregator = addr
 		}
-		s.procs[svc] = startProc(t, svc, append(env, "KAOPING_"+strings.ToUpper(svc)+"_ADDR="+addr))
+		svcEnv := append(env, "KAOPING_"+strings.ToUpper(svc)+"_ADDR="+addr)
+		if dir := os.Getenv("KAOPING_BENCH_PROFILE"); dir != "" {
+			debug := testkit.FreeAddr(t)
+			svcEnv = append(svcEnv, "KAOPING_"+strings.ToUpper(svc)+"_DEBUG_ADDR="+debug)
+			go profile(t, debug, filepath.Join(dir, fmt.Sprintf("%s-%s-%d.pprof", svc, s.db, len(s.procs))))
+		}
+		s.procs[svc] = startProc(t, svc, svcEnv)
 		waitStatus(t, "http://"+addr+"/readyz", 200, 60*time.Second)
 	}
 	return s
@@ -182,6 +189,7 @@ func sdkToQueryable(t *testing.T, ch *testkit.ClickHouse, events []event.Event) 
 	for _, e := range events {
 		bySource[e.Source] = append(bySource[e.Source], e)
 	}
+	cpu := measureCPU(s.pids(ch))
 	start := time.Now()
 	var wg sync.WaitGroup
 	for src, evs := range bySource {
@@ -201,7 +209,7 @@ func sdkToQueryable(t *testing.T, ch *testkit.ClickHouse, events []event.Event) 
 	published := time.Since(start)
 	waitRows(t, conn, len(events), 5*time.Minute)
 	took := time.Since(start)
-	t.Logf("(a) published in %s, queryable after %s", published.Round(time.Millisecond), took.Round(time.Millisecond))
+	t.Logf("(a) published in %s, queryable after %s; %s", published.Round(time.Millisecond), took.Round(time.Millisecond), cpu)
 	return float64(len(events)) / took.Seconds(), peakMemory(t, s.procs["aggregator"])
 }
 
@@ -255,6 +263,7 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 		}
 		return out
 	}
+	cpu := measureCPU(s.pids(ch))
 	start := time.Now()
 	work := make(chan request)
 	var wg sync.WaitGroup
@@ -274,6 +283,7 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 	close(work)
 	wg.Wait()
 	sent := time.Since(start)
+	t.Logf("(b) sent in %s; %s", sent.Round(time.Millisecond), cpu)
 	run := post("http://"+s.scorer+"/v1/runs", devToken, "application/json", []byte(`{"period":"2026Q3"}`))
 	if !bytes.Contains(run, []byte(`"status":"done"`)) {
 		t.Fatalf("run: %s", run)
@@ -286,7 +296,7 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 	}
 	resp.Body.Close()
 	took := time.Since(start)
-	t.Logf("(b) sent in %s, ranking served after %s", sent.Round(time.Millisecond), took.Round(time.Millisecond))
+	t.Logf("(b) ranking served after %s; %s", took.Round(time.Millisecond), cpu)
 	return float64(len(events)) / took.Seconds(), peakMemory(t, s.procs["aggregator"])
 }
 
@@ -331,6 +341,7 @@ func baseline(t *testing.T, ch *testkit.ClickHouse, events []event.Event) float6
 		t.Fatal(err)
 	}
 	defer f.Close()
+	cpu := measureCPU(map[string]int{"clickhouse": ch.Pid()})
 	start := time.Now()
 	client("INSERT INTO raw_events FORMAT TabSeparated", f)
 	loaded := time.Since(start)
@@ -350,7 +361,7 @@ func baseline(t *testing.T, ch *testkit.ClickHouse, events []event.Event) float6
 	if err := conn.QueryRow(ctx, "SELECT count() FROM typed_events").Scan(&rows); err != nil || rows != uint64(len(events)) {
 		t.Fatalf("baseline stored %d rows, %v", rows, err)
 	}
-	t.Logf("(c) raw load %s, typed after %s", loaded.Round(time.Millisecond), took.Round(time.Millisecond))
+	t.Logf("(c) raw load %s, typed after %s; %s", loaded.Round(time.Millisecond), took.Round(time.Millisecond), cpu)
 	return float64(len(events)) / took.Seconds()
 }
 
@@ -440,4 +451,70 @@ func freshness(t *testing.T, ch *testkit.ClickHouse, rate int, during time.Durat
 func numCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	return strings.Count(string(b), "processor\t:")
+}
+
+// profile saves a CPU profile of the first seconds of a service's work.
+func profile(t *testing.T, debug, file string) {
+	time.Sleep(time.Second)
+	resp, err := http.Get("http://" + debug + "/debug/pprof/profile?seconds=6")
+	if err != nil {
+		t.Logf("profile %s: %v", file, err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	_ = os.WriteFile(file, b, 0o644)
+}
+
+// cpuSeconds is the user+system CPU time a process has used.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	// fields after the command: state is f[0]; utime and stime are fields 14 and 15 of stat (f[11], f[12])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // clock ticks; USER_HZ is 100 on Linux
+}
+
+// cpuUse records the CPU time of named processes over a stretch of work.
+type cpuUse struct {
+	pids  map[string]int
+	start map[string]float64
+}
+
+func measureCPU(pids map[string]int) *cpuUse {
+	u := &cpuUse{pids: pids, start: map[string]float64{}}
+	for name, pid := range pids {
+		u.start[name] = cpuSeconds(pid)
+	}
+	return u
+}
+
+// String lists each process's CPU seconds since measureCPU, busiest first.
+func (u *cpuUse) String() string {
+	type use struct {
+		name string
+		sec  float64
+	}
+	var uses []use
+	for name, pid := range u.pids {
+		uses = append(uses, use{name, cpuSeconds(pid) - u.start[name]})
+	}
+	sort.Slice(uses, func(i, j int) bool { return uses[i].sec > uses[j].sec })
+	var b strings.Builder
+	for _, x := range uses {
+		fmt.Fprintf(&b, " %s %.2fs", x.name, x.sec)
+	}
+	return "CPU:" + b.String()
+}
+
+func (s *benchStack) pids(ch *testkit.ClickHouse) map[string]int {
+	pids := map[string]int{"clickhouse": ch.Pid(), "bench": os.Getpid()}
+	for name, p := range s.procs {
+		pids[name] = p.cmd.Process.Pid
+	}
+	return pids
 }

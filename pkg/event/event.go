@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // MaxFutureSkew is how far after its ingestion an event may be dated (SPEC §4);
@@ -12,7 +13,8 @@ import (
 const MaxFutureSkew = 5 * time.Minute
 
 // Event is one validated CloudEvent. Raw is its structured-mode JSON, compacted,
-// exactly as it is stored and published; Data is the part of Raw that holds
+// exactly as it is stored and published (read-only: it shares its bytes with
+// the Record's columns); Data is the part of Raw that holds
 // the data object.
 type Event struct {
 	ID     string
@@ -112,7 +114,10 @@ func (v *Validator) Decode(raw []byte) (Event, Record, error) {
 		}
 	}
 	e := h.ev
-	e.Raw = json.RawMessage(s)
+	// Raw shares the bytes of s, which the Record's columns share too: one
+	// copy of the event's text, not three. Nobody writes to Raw (it is read,
+	// copied into batches and stored); the Event type says so.
+	e.Raw = json.RawMessage(unsafe.Slice(unsafe.StringData(s), len(s)))
 	e.Data = e.Raw[h.dataStart:h.dataEnd:h.dataEnd]
 	e.record = rec
 	return e, *rec, nil

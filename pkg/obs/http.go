@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type HTTPConfig struct {
 	// DrainDelay is how long /readyz answers 503 on SIGTERM before the server
 	// stops accepting, so that balancers stop sending first.
 	DrainDelay time.Duration
+	// DebugAddr, when set, serves Go's profiles (/debug/pprof/) there, apart
+	// from the service's port, for an operator on the machine.
+	DebugAddr string
 }
 
 // Timeouts of every server: a slow or idle client cannot hold a connection
@@ -43,9 +47,11 @@ func (c *HTTPConfig) RegisterFlags(fs *flag.FlagSet, service, addrFlag, defaultA
 	prefix := "KAOPING_" + strings.ToUpper(service) + "_"
 	fs.StringVar(&c.Addr, addrFlag, defaultAddr, "HTTP listen address host:port (/metrics, /healthz, /readyz and the service's endpoints)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 before the server stops accepting")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "host:port serving Go's profiles at /debug/pprof/ (empty: none); keep it on loopback")
 	return map[string]string{
 		addrFlag:      prefix + strings.ToUpper(strings.ReplaceAll(addrFlag, "-", "_")),
 		"drain-delay": prefix + "DRAIN_DELAY",
+		"debug-addr":  prefix + "DEBUG_ADDR",
 	}
 }
 
@@ -105,8 +111,22 @@ func (s *Server) Handle(h http.Handler) { s.app.Store(&h) }
 func (s *Server) Handler() http.Handler { return s.root }
 
 // Run listens on the configured address and serves until ctx ends, then
-// stops gracefully (see Serve).
+// stops gracefully (see Serve). With a debug address it serves the profiles
+// there too.
 func (s *Server) Run(ctx context.Context) error {
+	if s.cfg.DebugAddr != "" {
+		ln, err := net.Listen("tcp", s.cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", s.cfg.DebugAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		debug := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+		go func() { _ = debug.Serve(ln) }()
+		defer debug.Close()
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)

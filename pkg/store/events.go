@@ -8,45 +8,53 @@ import (
 	"kaoping/pkg/period"
 )
 
-// InsertEvents writes records in one native batch, column by column (a slice
-// per column, no per-value boxing: the aggregator's hot path). A failed insert
-// may be retried with the same records: duplicates are harmless, queries keep
-// the first copy.
-func (s *Store) InsertEvents(ctx context.Context, records []event.Record) error {
+// InsertEvents writes records (in one or more slices, so a caller need not
+// copy them into one) in one native batch, column by column: a slice per
+// column, no per-value boxing (the aggregator's hot path). A failed insert may
+// be retried with the same records: duplicates are harmless, queries keep the
+// first copy.
+func (s *Store) InsertEvents(ctx context.Context, records ...[]event.Record) error {
 	return s.insertEvents(ctx, qInsertEvents, records)
 }
 
-func (s *Store) insertEvents(ctx context.Context, insert string, records []event.Record) error {
-	if len(records) == 0 {
+func (s *Store) insertEvents(ctx context.Context, insert string, chunks [][]event.Record) error {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	if n == 0 {
 		return nil
 	}
 	batch, err := s.conn.PrepareBatch(ctx, insert)
 	if err != nil {
 		return fmt.Errorf("prepare events batch: %w", err)
 	}
-	n := len(records)
+	each := func(f func(i int, r *event.Record)) {
+		i := 0
+		for _, c := range chunks {
+			for j := range c {
+				f(i, &c[j])
+				i++
+			}
+		}
+	}
 	strs := func(f func(*event.Record) string) []string {
 		out := make([]string, n)
-		for i := range records {
-			out[i] = f(&records[i])
-		}
+		each(func(i int, r *event.Record) { out[i] = f(r) })
 		return out
 	}
 	ints := func(f func(*event.Record) int64) []int64 {
 		out := make([]int64, n)
-		for i := range records {
-			out[i] = f(&records[i])
-		}
+		each(func(i int, r *event.Record) { out[i] = f(r) })
 		return out
 	}
 	seqs, pos, resolved, rating := make([]uint64, n), make([]uint32, n), make([]uint8, n), make([]uint8, n)
-	for i := range records {
-		r := &records[i]
+	each(func(i int, r *event.Record) {
 		seqs[i], pos[i], rating[i] = r.StreamSeq, r.MsgPos, r.Rating
 		if r.Resolved {
 			resolved[i] = 1
 		}
-	}
+	})
 	// In the order of eventColumns.
 	columns := []any{
 		strs(func(r *event.Record) string { return r.Source }),

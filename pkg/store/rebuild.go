@@ -28,7 +28,7 @@ func (s *Store) BeginRebuild(ctx context.Context) (*Rebuild, error) {
 
 // Insert stores records in the table being rebuilt.
 func (r *Rebuild) Insert(ctx context.Context, records []event.Record) error {
-	return r.s.insertEvents(ctx, qInsertRebuild, records)
+	return r.s.insertEvents(ctx, qInsertRebuild, [][]event.Record{records})
 }
 
 // Finish swaps the rebuilt table in. upTo is the last stream sequence the

@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go"
+
+	"kaoping/pkg/event"
 )
 
 // Media types of the CloudEvents JSON format.
@@ -70,8 +72,8 @@ var ErrNotBatch = errors.New("a batch message must be a JSON array of structured
 func Split(h nats.Header, body []byte) ([]Item, error) {
 	switch KindOf(h) {
 	case BatchOf:
-		var raws []json.RawMessage
-		if err := json.Unmarshal(body, &raws); err != nil {
+		raws, err := event.SplitArray(body)
+		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNotBatch, err)
 		}
 		items := make([]Item, len(raws))

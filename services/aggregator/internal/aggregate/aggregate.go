@@ -31,7 +31,7 @@ import (
 
 // Inserter stores records; *store.Store is one.
 type Inserter interface {
-	InsertEvents(ctx context.Context, records []event.Record) error
+	InsertEvents(ctx context.Context, records ...[]event.Record) error
 	Ping(ctx context.Context) error
 }
 
@@ -54,6 +54,8 @@ type Options struct {
 	// StallAfter is how long pending messages may wait without a batch being
 	// stored before the consumer check of /readyz fails.
 	StallAfter time.Duration
+	// Inserters is how many batches are inserted at once.
+	Inserters int
 }
 
 func (o Options) withDefaults() Options {
@@ -61,7 +63,9 @@ func (o Options) withDefaults() Options {
 		o.BatchSize = 10000
 	}
 	if o.BatchBytes <= 0 {
-		o.BatchBytes = 16 << 20
+		// A batch's events in memory: about 350 bytes of JSON each, so a batch
+		// closes by size near BatchSize events whatever the message kinds.
+		o.BatchBytes = o.BatchSize * 400
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = 500 * time.Millisecond
@@ -77,6 +81,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StallAfter <= 0 {
 		o.StallAfter = 30 * time.Second
+	}
+	if o.Inserters <= 0 {
+		o.Inserters = 2
 	}
 	return o
 }
@@ -132,17 +139,22 @@ func (a *Aggregator) Run(ctx context.Context) error {
 	go a.held.keepAlive(keepCtx, a.opts.AckWait/4)
 	go a.watch(keepCtx)
 
-	batches := make(chan *batch, 1) // one decoded while the one before is inserted
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for b := range batches {
-			a.flush(flushCtx, b)
-		}
-	}()
+	// One batch is decoded while others are inserted; two inserts at once keep
+	// two of ClickHouse's threads busy (one insert runs on one).
+	batches := make(chan *batch)
+	var wg sync.WaitGroup
+	for range a.opts.Inserters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				a.flush(flushCtx, b)
+			}
+		}()
+	}
 	a.receive(ctx, batches)
 	close(batches)
-	<-done
+	wg.Wait()
 	return nil
 }
 
@@ -159,7 +171,9 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 		// A fetch waits at most until the batch is due, and no longer than ctx:
 		// a stop is not held up by a long flush interval.
 		fctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
-		fetched, err := a.consumer.FetchBytes(min(a.opts.BatchBytes-b.bytes, 8<<20), jetstream.FetchContext(fctx))
+		// Never ask for less than the largest message: a pull whose byte limit a
+		// message exceeds would never deliver it.
+		fetched, err := a.consumer.FetchBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096), jetstream.FetchContext(fctx))
 		if err != nil {
 			cancel()
 			if ctx.Err() == nil {

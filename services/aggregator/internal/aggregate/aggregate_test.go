@@ -33,16 +33,20 @@ type memory struct {
 	inserts int
 }
 
-func (m *memory) InsertEvents(_ context.Context, records []event.Record) error {
+func (m *memory) InsertEvents(_ context.Context, chunks ...[]event.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.inserts++
-	for _, r := range records {
-		if strings.HasPrefix(r.ID, "refuse-") {
-			return errors.New("code: 27, Cannot parse input")
+	for _, records := range chunks {
+		for _, r := range records {
+			if strings.HasPrefix(r.ID, "refuse-") {
+				return errors.New("code: 27, Cannot parse input")
+			}
 		}
 	}
-	m.records = append(m.records, records...)
+	for _, records := range chunks {
+		m.records = append(m.records, records...)
+	}
 	return nil
 }
 

@@ -24,30 +24,32 @@ func allOf(b *batch) []int {
 // that causes it; that message's events go to the dead letters, so one bad
 // message cannot block the events behind it.
 func (a *Aggregator) insert(ctx context.Context, b *batch, idx []int) error {
-	var records []event.Record
+	records := make([][]event.Record, 0, len(idx))
+	n := 0
 	for _, i := range idx {
-		records = append(records, b.decoded[i].records...)
+		records = append(records, b.decoded[i].records)
+		n += len(b.decoded[i].records)
 	}
-	if len(records) == 0 {
+	if n == 0 {
 		return nil
 	}
 	wait, refusals := 100*time.Millisecond, 0
 	for {
 		start := time.Now()
-		err := a.store.InsertEvents(ctx, records)
+		err := a.store.InsertEvents(ctx, records...)
 		if err == nil {
 			a.m.insertDuration.Observe(time.Since(start).Seconds())
-			a.m.stored.Add(float64(len(records)))
+			a.m.stored.Add(float64(n))
 			a.health.Set("clickhouse", nil)
 			return nil
 		}
 		a.m.insertErrors.Inc()
 		if ctx.Err() != nil {
-			return fmt.Errorf("insert %d events: %w", len(records), err)
+			return fmt.Errorf("insert %d events: %w", n, err)
 		}
 		if pingErr := a.store.Ping(ctx); pingErr != nil {
 			a.health.Set("clickhouse", fmt.Errorf("insert failed and ClickHouse does not answer: %w", pingErr))
-			a.log.Warn("ClickHouse away; holding the batch", "events", len(records), "err", err, "retry_in", wait.String())
+			a.log.Warn("ClickHouse away; holding the batch", "events", n, "err", err, "retry_in", wait.String())
 		} else if refusals++; refusals >= 3 {
 			if len(idx) == 1 {
 				a.refuse(b, idx[0], err)
@@ -59,10 +61,10 @@ func (a *Aggregator) insert(ctx context.Context, b *batch, idx []int) error {
 			}
 			return a.insert(ctx, b, idx[half:])
 		} else {
-			a.log.Warn("ClickHouse refused the batch; retrying", "events", len(records), "err", err, "attempt", refusals)
+			a.log.Warn("ClickHouse refused the batch; retrying", "events", n, "err", err, "attempt", refusals)
 		}
 		if !sleep(ctx, wait) {
-			return fmt.Errorf("insert %d events: %w", len(records), ctx.Err())
+			return fmt.Errorf("insert %d events: %w", n, ctx.Err())
 		}
 		wait = min(2*wait, 5*time.Second)
 	}

@@ -92,20 +92,22 @@ func Decode(h http.Header, body []byte) ([]Submission, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(body) || !json.Valid(body) {
+	if !utf8.Valid(body) {
+		return nil, ErrNotJSON
+	}
+	batch := media == MediaBatch || (media == MediaJSON || media == "") && h.Get("Ce-Specversion") == "" && firstByte(body) == '['
+	if batch {
+		return splitBatch(body)
+	}
+	if !json.Valid(body) {
 		return nil, ErrNotJSON
 	}
 	switch {
 	case media == MediaStructured:
 		return []Submission{{Structured: body}}, nil
-	case media == MediaBatch:
-		return splitBatch(body)
 	case h.Get("Ce-Specversion") != "":
 		return []Submission{binary(h, media, body)}, nil
 	case media == MediaJSON || media == "":
-		if firstByte(body) == '[' {
-			return splitBatch(body)
-		}
 		return []Submission{{Structured: body}}, nil
 	}
 	return nil, fmt.Errorf("%w %q: send %s, %s, or CloudEvents binary mode (ce-* headers) with %s",
@@ -126,12 +128,14 @@ func mediaType(contentType string) (string, error) {
 	return media, nil
 }
 
+// splitBatch reads a batch body in one pass of the event scanner: a body that
+// is not JSON is ErrNotJSON, JSON that is not an array ErrNotBatch.
 func splitBatch(body []byte) ([]Submission, error) {
-	if firstByte(body) != '[' {
+	raws, err := event.SplitArray(body)
+	switch {
+	case errors.Is(err, event.ErrNotArray):
 		return nil, ErrNotBatch
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
 	}
 	subs := make([]Submission, len(raws))

