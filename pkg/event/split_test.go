@@ -3,9 +3,9 @@ package event
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf8"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSplitArrayMatchesEncodingJSON(t *testing.T) {
