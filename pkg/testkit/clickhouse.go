@@ -56,7 +56,20 @@ const (
 // a few seconds: most tests should share one with SharedClickHouse.
 func StartClickHouse(t testing.TB) *ClickHouse {
 	t.Helper()
-	c, err := startClickHouse(t.TempDir())
+	return StartClickHouseWith(t, ClickHouseOptions{})
+}
+
+// ClickHouseOptions change what a server of its own does.
+type ClickHouseOptions struct {
+	// LogQueries writes every query, with its duration and peak memory, to
+	// system.query_log (flushed every second), as benchmarks need.
+	LogQueries bool
+}
+
+// StartClickHouseWith is StartClickHouse with options.
+func StartClickHouseWith(t testing.TB, o ClickHouseOptions) *ClickHouse {
+	t.Helper()
+	c, err := startClickHouse(t.TempDir(), o)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
@@ -88,7 +101,7 @@ func SharedClickHouse(t testing.TB) *ClickHouse {
 			shared.err = fmt.Errorf("shared clickhouse dir: %w", err)
 			return
 		}
-		ch, err := startClickHouse(dir)
+		ch, err := startClickHouse(dir, ClickHouseOptions{})
 		if err != nil {
 			_ = os.RemoveAll(dir)
 			shared.err = err
@@ -231,14 +244,14 @@ func ClickHouseBinary() (path string, args []string, err error) {
 // startClickHouse writes the config into dir and starts a server on free
 // ports. A port taken between choosing and binding makes the server exit; it
 // is then tried again on other ports.
-func startClickHouse(dir string) (*ClickHouse, error) {
+func startClickHouse(dir string, o ClickHouseOptions) (*ClickHouse, error) {
 	bin, args, err := ClickHouseBinary()
 	if err != nil {
 		return nil, err
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		c, err := startClickHouseOnce(dir, bin, args)
+		c, err := startClickHouseOnce(dir, bin, args, o)
 		if err == nil {
 			return c, nil
 		}
@@ -252,16 +265,17 @@ func startClickHouse(dir string) (*ClickHouse, error) {
 
 var errPortTaken = errors.New("port already in use")
 
-func startClickHouseOnce(dir, bin string, args []string) (*ClickHouse, error) {
+func startClickHouseOnce(dir, bin string, args []string, o ClickHouseOptions) (*ClickHouse, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
 	}
 	cfg := clickHouseConfig{
-		Dir:      dir,
-		DataDir:  filepath.Join(dir, "data") + "/",
-		TCPPort:  ports[0],
-		HTTPPort: ports[1],
+		Dir:        dir,
+		DataDir:    filepath.Join(dir, "data") + "/",
+		TCPPort:    ports[0],
+		HTTPPort:   ports[1],
+		LogQueries: o.LogQueries,
 	}
 	for _, f := range []struct {
 		name string
@@ -393,6 +407,7 @@ func freePorts(n int) ([]int, error) {
 type clickHouseConfig struct {
 	Dir, DataDir      string
 	TCPPort, HTTPPort int
+	LogQueries        bool
 }
 
 // The config is the smallest one both 18.16 (Debian) and current releases
@@ -424,6 +439,13 @@ var configTemplate = template.Must(template.New("config.xml").Parse(`<?xml versi
     <default_database>default</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
+{{- if .LogQueries}}
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </query_log>
+{{- end}}
 </yandex>
 `))
 
@@ -433,6 +455,9 @@ var usersTemplate = template.Must(template.New("users.xml").Parse(`<?xml version
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
+{{- if .LogQueries}}
+            <log_queries>1</log_queries>
+{{- end}}
         </default>
     </profiles>
     <users>
