@@ -22,6 +22,17 @@ type Complaint struct {
 // whose complaint was never assigned: they count nowhere.
 func ComplaintOf(events []event.Record) *Complaint {
 	c := &Complaint{}
+	if !c.Build(events) {
+		return nil
+	}
+	return c
+}
+
+// Build makes c the complaint of events, as ComplaintOf does, reusing c's
+// slices, so a caller folding a million cases builds them in one place. It
+// reports whether the complaint was assigned; c is meaningless when not.
+func (c *Complaint) Build(events []event.Record) bool {
+	*c = Complaint{Responses: c.Responses[:0], Resolutions: c.Resolutions[:0], Reopens: c.Reopens[:0], Ratings: c.Ratings[:0]}
 	inCaseOrder(events, func(r *event.Record) {
 		switch r.Type {
 		case event.TypeComplaintAssigned:
@@ -39,10 +50,10 @@ func ComplaintOf(events []event.Record) *Complaint {
 		}
 	})
 	if c.Assigned.Type == "" {
-		return nil
+		return false
 	}
 	c.ID = c.Assigned.CaseID
-	return c
+	return true
 }
 
 // In reports whether the complaint belongs to p: by its assignment time.
@@ -105,25 +116,18 @@ func (e *Evaluator) Complaint(c *Complaint) {
 		return
 	}
 	resp, res, sat := ResponseOutcome(c, e.asOfNs), ResolutionOutcome(c, e.asOfNs), SatisfactionOutcome(c, e.model.SatisfiedRating)
-	for _, t := range e.subjects(c.Assigned.Unit, c.Assigned.Cadre) {
+	subjects := e.subjects(c.Assigned.Unit, c.Assigned.Cadre)
+	for _, t := range subjects {
 		t.resp.count(resp, 1)
 		t.res.count(res, 1)
 		t.sat.count(sat, 1)
-		d := &t.detail
-		if resp == Miss {
-			d.Misses.LateResponses = append(d.Misses.LateResponses, c.ID)
-		}
-		if res == Miss {
-			d.Misses.UnresolvedComplaints = append(d.Misses.UnresolvedComplaints, c.ID)
-		}
-		if sat == Miss {
-			d.Misses.Dissatisfied = append(d.Misses.Dissatisfied, c.ID)
-		}
 		if resp == Pending {
-			d.Pending.Responses++
+			t.pending.Responses++
 		}
 		if res == Pending {
-			d.Pending.Resolutions++
+			t.pending.Resolutions++
 		}
 	}
+	e.show(CaseResult{Kind: event.KindComplaint, ID: c.ID, Unit: c.Assigned.Unit, Cadre: c.Assigned.Cadre,
+		LateResponse: resp == Miss, Unresolved: res == Miss, Dissatisfied: sat == Miss}, subjects)
 }

@@ -2,66 +2,159 @@ package scoring
 
 import (
 	"math/big"
+	"strconv"
 )
+
+// scratch is what the composite computes with, kept from subject to subject
+// (a province has 325,000): the model's weights as integers over one common
+// denominator, and big integers that are reset, not allocated, per subject.
+type scratch struct {
+	// weights[i] is Indicators[i]'s weight × the lcm of the weights'
+	// denominators; total is their sum. ok is false until they are set.
+	weights   [5]big.Int
+	total     big.Int
+	ok        bool
+	num, den  big.Int
+	p, q, tmp big.Int
+}
+
+// setWeights writes the model's decimal weights as integers over a common
+// denominator, which cancels in the composite's quotient.
+func (s *scratch) setWeights(m *Model) {
+	lcm := big.NewInt(1)
+	for _, name := range Indicators {
+		d := m.Weights[name].Denom()
+		g := new(big.Int).GCD(nil, nil, lcm, d)
+		lcm.Mul(lcm, new(big.Int).Quo(d, g))
+	}
+	s.total.SetInt64(0)
+	for i, name := range Indicators {
+		w := m.Weights[name]
+		s.weights[i].Mul(w.Num(), new(big.Int).Quo(lcm, w.Denom()))
+		s.total.Add(&s.total, &s.weights[i])
+	}
+	s.ok = true
+}
 
 // composite turns a subject's tally into indicators, penalty and score (SPEC §5
 // "Composite"): base = 100 × Σ wᵢ·xᵢ / Σ wᵢ over the applicable indicators,
 // penalty = min(cap, Σ points), score = max(0, base − penalty), exact until
-// the one rounding to hundredths.
-func (m *Model) composite(t *tally) Result {
-	d := t.detail
-	d.Indicators = map[string]Fraction{
-		ResponseRate:     t.resp.fraction(),
-		ResolutionRate:   t.res.fraction(),
-		SatisfactionRate: t.sat.fraction(),
-		ClosureRate:      t.clo.fraction(),
+// the one rounding to hundredths. The sums are kept as one integer numerator
+// over one integer denominator, never normalised: the roundings divide once.
+func (m *Model) composite(t *tally, s *scratch) Result {
+	if !s.ok {
+		s.setWeights(m)
 	}
-	exact := map[string]*big.Rat{}
-	for name, c := range map[string]ratio{ResponseRate: t.resp, ResolutionRate: t.res, SatisfactionRate: t.sat, ClosureRate: t.clo} {
-		if c.den > 0 {
-			exact[name] = big.NewRat(c.num, c.den)
+	var d Detail
+	if t.lists != nil {
+		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+	}
+	d.Pending = t.pending
+	d.Indicators = make(map[string]Fraction, len(Indicators))
+	s.num.SetInt64(0)
+	s.den.SetInt64(1)
+	s.total.SetInt64(0)
+	// add adds weight × p/q to num/den: num = num·q + weight·p·den, den = den·q.
+	add := func(i int, p, q *big.Int) {
+		s.num.Mul(&s.num, q)
+		s.tmp.Mul(&s.weights[i], p)
+		s.tmp.Mul(&s.tmp, &s.den)
+		s.num.Add(&s.num, &s.tmp)
+		s.den.Mul(&s.den, q)
+		s.total.Add(&s.total, &s.weights[i])
+	}
+	for i, c := range [...]ratio{t.resp, t.res, t.sat, t.clo} {
+		d.Indicators[Indicators[i]] = c.fraction()
+		if c.den > 0 { // not applicable: out of both sums, not a 0
+			s.p.SetInt64(100 * c.num) // 100 × num/den, the 100 of the base
+			s.q.SetInt64(c.den)
+			add(i, &s.p, &s.q)
 		}
 	}
 	d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
 	if mean := meanOfGroupMeans(t.reviews); mean != nil {
-		exact[ReviewScore] = new(big.Rat).Quo(mean, big.NewRat(100, 1))
-		d.Indicators[ReviewScore] = Fraction{Num: FormatDecimal(mean, 2), Den: "100", Value: FormatDecimal(exact[ReviewScore], 4)}
+		x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
+		d.Indicators[ReviewScore] = Fraction{Num: FormatDecimal(mean, 2), Den: "100", Value: FormatDecimal(x, 4)}
+		add(4, mean.Num(), mean.Denom()) // 100 × mean/100
 	}
 
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
 	r := Result{Detail: d}
-
-	sum, weights := new(big.Rat), new(big.Rat)
-	for _, name := range Indicators {
-		x, ok := exact[name]
-		if !ok {
-			continue // not applicable: out of both sums, not a 0
-		}
-		w := m.Weights[name]
-		sum.Add(sum, new(big.Rat).Mul(w, x))
-		weights.Add(weights, w)
-	}
-	if weights.Sign() == 0 {
+	if s.total.Sign() == 0 {
 		return r // no applicable indicator: no score, whatever the errors
 	}
-	base := new(big.Rat).Quo(new(big.Rat).Mul(sum, big.NewRat(100, 1)), weights)
-	r.Detail.Base = FormatDecimal(base, 4)
-	score := new(big.Rat).Sub(base, big.NewRat(d.Penalty, 1))
-	if score.Sign() < 0 {
-		score.SetInt64(0)
+	s.den.Mul(&s.den, &s.total) // base = num/den
+	r.Detail.Base = s.rounded(&s.num, &s.den, 4)
+	s.tmp.SetInt64(d.Penalty)
+	s.tmp.Mul(&s.tmp, &s.den)
+	s.num.Sub(&s.num, &s.tmp) // score = base − penalty, at least 0
+	if s.num.Sign() < 0 {
+		s.num.SetInt64(0)
 	}
-	r.Scored, r.ScoreCenti = true, centi(score)
+	s.roundHalfUp(&s.p, &s.num, &s.den, 100)
+	r.Scored, r.ScoreCenti = true, s.p.Int64()
 	return r
+}
+
+// roundHalfUp sets z to floor(num/den × scale + 1/2), for num ≥ 0 and den > 0.
+func (s *scratch) roundHalfUp(z, num, den *big.Int, scale int64) {
+	s.q.SetInt64(2 * scale)
+	z.Mul(num, &s.q)
+	z.Add(z, den)
+	s.q.Lsh(den, 1)
+	z.Quo(z, &s.q)
+}
+
+// rounded writes num/den ≥ 0 as FormatDecimal does: rounded half up to
+// decimals, without trailing zeros.
+func (s *scratch) rounded(num, den *big.Int, decimals int) string {
+	scale := int64(1)
+	for range decimals {
+		scale *= 10
+	}
+	var z big.Int
+	s.roundHalfUp(&z, num, den, scale)
+	if !z.IsInt64() {
+		return FormatDecimal(new(big.Rat).SetFrac(num, den), decimals)
+	}
+	return formatScaled(z.Int64(), scale)
 }
 
 // fraction writes the counted cases as an indicator: not applicable when no
 // case counted.
 func (c ratio) fraction() Fraction {
-	f := Fraction{Num: big.NewInt(c.num).String(), Den: big.NewInt(c.den).String()}
+	f := Fraction{Num: strconv.FormatInt(c.num, 10), Den: strconv.FormatInt(c.den, 10)}
 	if c.den > 0 {
-		f.Value = FormatDecimal(big.NewRat(c.num, c.den), 4)
+		f.Value = formatQuotient(c.num, c.den, 4)
 	}
 	return f
+}
+
+// formatQuotient is FormatDecimal(num/den, decimals) for 0 ≤ num ≤ den, in
+// integers: a count of cases fits with room to spare, and a province's
+// subjects need not allocate a rational each.
+func formatQuotient(num, den int64, decimals int) string {
+	scale := int64(1)
+	for range decimals {
+		scale *= 10
+	}
+	if num < 0 || den <= 0 || num > den || den > (1<<62)/(2*scale) {
+		return FormatDecimal(big.NewRat(num, den), decimals)
+	}
+	return formatScaled((2*num*scale+den)/(2*den), scale) // floor(num/den × scale + 1/2)
+}
+
+// formatScaled writes q/scale (q ≥ 0, scale a power of ten) without trailing zeros.
+func formatScaled(q, scale int64) string {
+	whole, frac := q/scale, q%scale
+	if frac == 0 {
+		return strconv.FormatInt(whole, 10)
+	}
+	digits := strconv.FormatInt(frac+scale, 10)[1:] // zero-padded to the decimals
+	for digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	return strconv.FormatInt(whole, 10) + "." + digits
 }

@@ -10,6 +10,8 @@ type Error struct {
 	ID        string
 	Recorded  event.Record
 	Tolerated *event.Record
+	// tolerance backs Tolerated across Build calls.
+	tolerance *event.Record
 }
 
 // ErrorOf builds one error from its own events, deduplicated and in any order;
@@ -17,22 +19,36 @@ type Error struct {
 // shown. It is nil when the error was never recorded.
 func ErrorOf(events []event.Record) *Error {
 	x := &Error{}
+	if !x.Build(events) {
+		return nil
+	}
+	return x
+}
+
+// Build makes x the error of events, as ErrorOf does, reusing x's storage. It
+// reports whether the error was recorded; x is meaningless when not.
+func (x *Error) Build(events []event.Record) bool {
+	tolerance := x.tolerance
+	*x = Error{tolerance: tolerance}
 	inCaseOrder(events, func(r *event.Record) {
 		switch r.Type {
 		case event.TypeErrorRecorded:
 			x.Recorded = *r // the last seen is the latest: it defines the case
 		case event.TypeErrorTolerated:
 			if x.Tolerated == nil {
-				t := *r
-				x.Tolerated = &t
+				if x.tolerance == nil {
+					x.tolerance = new(event.Record)
+				}
+				*x.tolerance = *r
+				x.Tolerated = x.tolerance
 			}
 		}
 	})
 	if x.Recorded.Type == "" {
-		return nil
+		return false
 	}
 	x.ID = x.Recorded.CaseID
-	return x
+	return true
 }
 
 // In reports whether the error belongs to p: by its recorded time.
@@ -46,14 +62,15 @@ func (e *Evaluator) Error(x *Error) {
 		return
 	}
 	e.counts.Errors++
-	severity := x.Recorded.Severity
-	for _, t := range e.subjects(x.Recorded.Unit, x.Recorded.Cadre) {
-		if x.Tolerated != nil {
-			t.detail.ToleratedItems = append(t.detail.ToleratedItems, ToleratedError{ErrorID: x.ID, Severity: severity, DecisionID: x.Tolerated.DecisionID})
-			continue
-		}
-		pts := e.model.PenaltyPoints[severity]
-		t.penaltyPoints += pts
-		t.detail.PenaltyItems = append(t.detail.PenaltyItems, PenaltyItem{ErrorID: x.ID, Severity: severity, Points: pts})
+	c := CaseResult{Kind: event.KindError, ID: x.ID, Unit: x.Recorded.Unit, Cadre: x.Recorded.Cadre, Severity: x.Recorded.Severity}
+	if x.Tolerated != nil {
+		c.Tolerated, c.DecisionID = true, x.Tolerated.DecisionID
+	} else {
+		c.Points = e.model.PenaltyPoints[c.Severity]
 	}
+	subjects := e.subjects(c.Unit, c.Cadre)
+	for _, t := range subjects {
+		t.penaltyPoints += c.Points
+	}
+	e.show(c, subjects)
 }

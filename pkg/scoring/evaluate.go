@@ -21,8 +21,14 @@ type Evaluator struct {
 	units  map[string]*tally
 	cadres map[string]*tally
 	counts Counts
-	// scratch backs the slice subjects returns, reused from case to case.
+	// scratch backs the slice subjects returns, reused from case to case;
+	// chains are the tallies of each unit named so far and of its ancestors.
 	scratch []*tally
+	chains  map[string][]*tally
+	// rats are the composite's scratch rationals.
+	rats scratch
+	// sink, when set, receives the cases explanations list (RecordCases).
+	sink func(CaseResult)
 }
 
 // NewEvaluator starts the evaluation of p at the run's instant asOfNs, for the
@@ -32,6 +38,7 @@ func NewEvaluator(m *Model, p period.Period, asOfNs int64, tree *Tree) *Evaluato
 		model: m, period: p, asOfNs: asOfNs, tree: tree,
 		units:  make(map[string]*tally, len(tree.Units)),
 		cadres: make(map[string]*tally, len(tree.Cadres)),
+		chains: make(map[string][]*tally, len(tree.Units)),
 	}
 	for id := range tree.Units {
 		e.units[id] = &tally{}
@@ -42,12 +49,16 @@ func NewEvaluator(m *Model, p period.Period, asOfNs int64, tree *Tree) *Evaluato
 	return e
 }
 
-// tally accumulates one subject's cases.
+// tally accumulates one subject's cases. It is small on purpose: a province
+// has 325,000 subjects, all of them open while the cases stream past.
 type tally struct {
 	resp, res, sat, clo ratio
-	reviews             map[string]*raterGroup
+	pending             PendingCounts
 	penaltyPoints       int64
-	detail              Detail
+	reviews             map[string]*raterGroup
+	// lists holds the cases the subject's explanation lists, unless the
+	// evaluator records them once each through a sink.
+	lists *Detail
 }
 
 // ratio is an indicator's numerator and denominator while cases are folded in.
@@ -67,12 +78,18 @@ func (c *ratio) count(o Outcome, weight int64) {
 
 // subjects returns the tallies a case counts for (SPEC §5 "Scope"): the named
 // unit and every unit above it in the period's tree, and the named cadre
-// wherever they were. The slice is valid until the next call.
+// wherever they were. The slice is valid until the next call. A unit's chain
+// of tallies is looked up once and kept: a province's million complaints name
+// its 25,000 communities over and over.
 func (e *Evaluator) subjects(unit, cadre string) []*tally {
-	ts := e.scratch[:0]
-	for _, id := range e.tree.Path(unit) {
-		ts = append(ts, e.units[id])
+	chain, ok := e.chains[unit]
+	if !ok {
+		for _, id := range e.tree.Path(unit) {
+			chain = append(chain, e.units[id])
+		}
+		e.chains[unit] = chain
 	}
+	ts := append(e.scratch[:0], chain...)
 	if t, ok := e.cadres[cadre]; ok && cadre != "" {
 		ts = append(ts, t)
 	}
@@ -85,31 +102,51 @@ func (e *Evaluator) subjects(unit, cadre string) []*tally {
 // in them too. Counts.Events is left 0: the evaluator sees cases, not the
 // events they were read from, so the caller that read them fills it in.
 func (e *Evaluator) Finish() *Evaluation {
+	ev := &Evaluation{}
+	ev.Counts = e.FinishEach(func(r *Result) {
+		if r.Kind == SubjectUnit {
+			ev.Units = append(ev.Units, *r)
+		} else {
+			ev.Cadres = append(ev.Cadres, *r)
+		}
+	})
+	return ev
+}
+
+// FinishEach is Finish for a caller that stores results as they come rather
+// than holding them all: it hands over the units sorted by id, then the
+// cadres sorted by id, each result valid only during the call, and returns
+// the counts. Each subject's tally is let go once its result is made.
+func (e *Evaluator) FinishEach(visit func(*Result)) Counts {
 	tree := e.tree
-	ev := &Evaluation{Counts: e.counts}
-	ev.Counts.Units, ev.Counts.Cadres = len(tree.Units), len(tree.Cadres)
+	counts := e.counts
+	e.chains = nil // let each tally go once its result is made
+	counts.Units, counts.Cadres = len(tree.Units), len(tree.Cadres)
+	var r Result
 	for _, id := range sortedKeys(e.units) {
 		u := tree.Units[id]
-		r := e.model.composite(e.units[id])
+		r = e.model.composite(e.units[id], &e.rats)
+		delete(e.units, id)
 		r.Kind, r.ID, r.Name, r.Level, r.Unit, r.Path = SubjectUnit, id, u.Name, u.Level, id, tree.Path(id)
-		ev.Units = append(ev.Units, r)
 		if r.Scored {
-			ev.Counts.ScoredUnits++
+			counts.ScoredUnits++
 		}
+		visit(&r)
 	}
 	for _, id := range sortedKeys(e.cadres) {
 		c := tree.Cadres[id]
-		r := e.model.composite(e.cadres[id])
+		r = e.model.composite(e.cadres[id], &e.rats)
+		delete(e.cadres, id)
 		r.Kind, r.ID, r.Name, r.Unit, r.Path = SubjectCadre, id, c.Name, c.Unit, tree.Path(c.Unit)
 		if u, ok := tree.Units[c.Unit]; ok {
 			r.Level = u.Level
 		}
-		ev.Cadres = append(ev.Cadres, r)
 		if r.Scored {
-			ev.Counts.ScoredCadres++
+			counts.ScoredCadres++
 		}
+		visit(&r)
 	}
-	return ev
+	return counts
 }
 
 // Evaluate scores every unit and cadre of the period's tree at asOfNs from the

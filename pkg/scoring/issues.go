@@ -17,6 +17,16 @@ type Issue struct {
 // events of other types are ignored. It is nil when the issue was never listed.
 func IssueOf(events []event.Record) *Issue {
 	x := &Issue{}
+	if !x.Build(events) {
+		return nil
+	}
+	return x
+}
+
+// Build makes x the issue of events, as IssueOf does, reusing x's slices. It
+// reports whether the issue was listed; x is meaningless when not.
+func (x *Issue) Build(events []event.Record) bool {
+	*x = Issue{Closes: x.Closes[:0], Reopens: x.Reopens[:0]}
 	inCaseOrder(events, func(r *event.Record) {
 		switch r.Type {
 		case event.TypeIssueListed:
@@ -28,10 +38,10 @@ func IssueOf(events []event.Record) *Issue {
 		}
 	})
 	if x.Listed.Type == "" {
-		return nil
+		return false
 	}
 	x.ID = x.Listed.CaseID
-	return x
+	return true
 }
 
 // In reports whether the issue belongs to p: by its due.
@@ -70,13 +80,12 @@ func (e *Evaluator) Issue(x *Issue) {
 	if w == 0 {
 		w = 1
 	}
-	for _, t := range e.subjects(x.Listed.Unit, x.Listed.Cadre) {
+	subjects := e.subjects(x.Listed.Unit, x.Listed.Cadre)
+	for _, t := range subjects {
 		t.clo.count(o, w)
-		switch o {
-		case Miss:
-			t.detail.Misses.OverdueIssues = append(t.detail.Misses.OverdueIssues, x.ID)
-		case Pending:
-			t.detail.Pending.Issues++
+		if o == Pending {
+			t.pending.Issues++
 		}
 	}
+	e.show(CaseResult{Kind: event.KindIssue, ID: x.ID, Unit: x.Listed.Unit, Cadre: x.Listed.Cadre, Overdue: o == Miss}, subjects)
 }

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -38,6 +40,9 @@ type Store struct {
 	conn driver.Conn
 	db   string
 	addr string
+	log  *slog.Logger
+	// dupMu keeps one duplicate scan at a time (CatchUpDuplicates).
+	dupMu sync.Mutex
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -69,7 +74,7 @@ func Open(ctx context.Context, o Options, log *slog.Logger, report func(error)) 
 	}
 	var s *Store
 	err := backoff.Default.Retry(ctx, func(ctx context.Context) (err error) {
-		s, err = open(ctx, o)
+		s, err = open(ctx, o, log)
 		return err
 	}, func(err error, attempt int, wait time.Duration) {
 		log.Warn("clickhouse not ready, retrying", "addr", o.Addr, "attempt", attempt, "err", err, "in", wait.String())
@@ -110,7 +115,7 @@ func (s *Store) Watch(ctx context.Context, interval time.Duration, report func(e
 	}
 }
 
-func open(ctx context.Context, o Options) (*Store, error) {
+func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 	boot, err := clickhouse.Open(o.clickhouse("default"))
 	if err != nil {
 		return nil, err
@@ -128,7 +133,7 @@ func open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, err
 	}
-	s := &Store{conn: conn, db: o.Database, addr: o.Addr}
+	s := &Store{conn: conn, db: o.Database, addr: o.Addr, log: log}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -177,7 +182,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		for _, stmt := range statements(string(b)) {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(stmt, err) {
 				return fmt.Errorf("migration %s: %w", name, err)
 			}
 		}
@@ -202,6 +207,14 @@ func (s *Store) recordMigration(ctx context.Context, name string) error {
 	return batch.Send()
 }
 
+// columnExists reports whether err is an ADD COLUMN meeting the column it
+// adds: ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, and a service that
+// migrates at the same time as another may find the column added already.
+func columnExists(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && ex.Code == 44 && strings.Contains(strings.ToUpper(stmt), "ADD COLUMN")
+}
+
 // statements splits a migration into statements at semicolons that end a
 // line, dropping comment lines.
 func statements(sql string) []string {
@@ -224,6 +237,9 @@ func statements(sql string) []string {
 	}
 	return out
 }
+
+// isNoRows reports whether a QueryRow found nothing.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // ErrNotFound is returned when a run or result does not exist.
 var ErrNotFound = errors.New("not found")

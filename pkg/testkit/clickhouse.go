@@ -34,6 +34,7 @@ type ClickHouse struct {
 	// Dir holds config.xml, users.xml, the data directory and the logs.
 	Dir string
 
+	opts    ClickHouseOptions
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed once the process has been reaped
 	waitErr error         // set before exited is closed
@@ -56,7 +57,20 @@ const (
 // a few seconds: most tests should share one with SharedClickHouse.
 func StartClickHouse(t testing.TB) *ClickHouse {
 	t.Helper()
-	c, err := startClickHouse(t.TempDir())
+	return StartClickHouseWith(t, ClickHouseOptions{})
+}
+
+// ClickHouseOptions change what a server of its own does.
+type ClickHouseOptions struct {
+	// LogQueries writes every query, with its duration and peak memory, to
+	// system.query_log (flushed every second), as benchmarks need.
+	LogQueries bool
+}
+
+// StartClickHouseWith is StartClickHouse with options.
+func StartClickHouseWith(t testing.TB, o ClickHouseOptions) *ClickHouse {
+	t.Helper()
+	c, err := startClickHouse(t.TempDir(), o)
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
@@ -88,7 +102,7 @@ func SharedClickHouse(t testing.TB) *ClickHouse {
 			shared.err = fmt.Errorf("shared clickhouse dir: %w", err)
 			return
 		}
-		ch, err := startClickHouse(dir)
+		ch, err := startClickHouse(dir, ClickHouseOptions{})
 		if err != nil {
 			_ = os.RemoveAll(dir)
 			shared.err = err
@@ -231,14 +245,14 @@ func ClickHouseBinary() (path string, args []string, err error) {
 // startClickHouse writes the config into dir and starts a server on free
 // ports. A port taken between choosing and binding makes the server exit; it
 // is then tried again on other ports.
-func startClickHouse(dir string) (*ClickHouse, error) {
+func startClickHouse(dir string, o ClickHouseOptions) (*ClickHouse, error) {
 	bin, args, err := ClickHouseBinary()
 	if err != nil {
 		return nil, err
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		c, err := startClickHouseOnce(dir, bin, args)
+		c, err := startClickHouseOnce(dir, bin, args, o)
 		if err == nil {
 			return c, nil
 		}
@@ -252,12 +266,12 @@ func startClickHouse(dir string) (*ClickHouse, error) {
 
 var errPortTaken = errors.New("port already in use")
 
-func startClickHouseOnce(dir, bin string, args []string) (*ClickHouse, error) {
+func startClickHouseOnce(dir, bin string, args []string, o ClickHouseOptions) (*ClickHouse, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
 	}
-	return launchClickHouse(dir, bin, args, ports)
+	return launchClickHouse(dir, bin, args, ports, o)
 }
 
 // Restart starts a stopped server again on the same ports and data, as an
@@ -274,7 +288,7 @@ func (c *ClickHouse) Restart(t testing.TB) {
 		_, p, _ := net.SplitHostPort(addr)
 		ports[i], _ = strconv.Atoi(p)
 	}
-	again, err := launchClickHouse(c.Dir, bin, args, ports)
+	again, err := launchClickHouse(c.Dir, bin, args, ports, c.opts)
 	if err != nil {
 		t.Fatalf("testkit: restart clickhouse: %v", err)
 	}
@@ -284,12 +298,13 @@ func (c *ClickHouse) Restart(t testing.TB) {
 	t.Cleanup(c.Stop)
 }
 
-func launchClickHouse(dir, bin string, args []string, ports []int) (*ClickHouse, error) {
+func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseOptions) (*ClickHouse, error) {
 	cfg := clickHouseConfig{
-		Dir:      dir,
-		DataDir:  filepath.Join(dir, "data") + "/",
-		TCPPort:  ports[0],
-		HTTPPort: ports[1],
+		Dir:        dir,
+		DataDir:    filepath.Join(dir, "data") + "/",
+		TCPPort:    ports[0],
+		HTTPPort:   ports[1],
+		LogQueries: o.LogQueries,
 	}
 	for _, f := range []struct {
 		name string
@@ -317,6 +332,7 @@ func launchClickHouse(dir, bin string, args []string, ports []int) (*ClickHouse,
 		HTTPAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
 		Dir:      dir,
 		exited:   make(chan struct{}),
+		opts:     o,
 	}
 	c.cmd = exec.Command(bin, append(args, "--config-file="+filepath.Join(dir, "config.xml"))...)
 	c.cmd.Dir = dir
@@ -421,6 +437,7 @@ func freePorts(n int) ([]int, error) {
 type clickHouseConfig struct {
 	Dir, DataDir      string
 	TCPPort, HTTPPort int
+	LogQueries        bool
 }
 
 // The config is the smallest one both 18.16 (Debian) and current releases
@@ -452,6 +469,13 @@ var configTemplate = template.Must(template.New("config.xml").Parse(`<?xml versi
     <default_database>default</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
+{{- if .LogQueries}}
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </query_log>
+{{- end}}
 </yandex>
 `))
 
@@ -461,6 +485,9 @@ var usersTemplate = template.Must(template.New("users.xml").Parse(`<?xml version
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
+{{- if .LogQueries}}
+            <log_queries>1</log_queries>
+{{- end}}
         </default>
     </profiles>
     <users>

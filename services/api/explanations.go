@@ -72,6 +72,18 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
+		// A run stores each case it lists once (result_cases), not in every
+		// detail it counts for; runs stored before that have their lists in
+		// the detail and no cases.
+		cases, err := h.store.ResultCases(r.Context(), s.run.ID, kind, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, c := range cases {
+			out.Detail.AddCase(c)
+		}
+		out.Detail.SortLists()
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
 }

@@ -26,6 +26,13 @@ type Config struct {
 	BarrierTimeout time.Duration
 	// RunWait is how long POST /v1/runs waits for the run to end.
 	RunWait time.Duration
+	// DuplicateScan is how often the index of duplicated events is brought
+	// up to what the aggregator has stored.
+	DuplicateScan time.Duration
+	// PartitionRows is about the most rows one query of a run sorts.
+	PartitionRows int
+	// Pprof serves Go's profiles under /debug/pprof/ (for benchmarks).
+	Pprof bool
 }
 
 const about = "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model."
@@ -44,10 +51,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"model":           "KAOPING_SCORER_MODEL",
 			"barrier-timeout": "KAOPING_SCORER_BARRIER_TIMEOUT",
 			"run-wait":        "KAOPING_SCORER_RUN_WAIT",
+			"duplicate-scan":  "KAOPING_SCORER_DUPLICATE_SCAN",
+			"partition-rows":  "KAOPING_SCORER_PARTITION_ROWS",
+			"pprof":           "KAOPING_SCORER_PPROF",
 		})
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
 	fs.DurationVar(&c.RunWait, "run-wait", time.Minute, "how long POST /v1/runs waits for the run to end before answering with status running")
+	fs.DurationVar(&c.DuplicateScan, "duplicate-scan", 10*time.Second, "how often the index of duplicated events is brought up to what the aggregator stored")
+	fs.IntVar(&c.PartitionRows, "partition-rows", store.DefaultPartitionRows, "about the most rows one query of a run sorts; a bigger period is read in several partitions")
+	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for benchmarks; leave off in production)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}
@@ -65,6 +78,10 @@ func (c Config) check() error {
 		return fmt.Errorf("--barrier-timeout (KAOPING_SCORER_BARRIER_TIMEOUT) must be positive, got %s", c.BarrierTimeout)
 	case c.RunWait < 0:
 		return fmt.Errorf("--run-wait (KAOPING_SCORER_RUN_WAIT) must not be negative, got %s", c.RunWait)
+	case c.DuplicateScan <= 0:
+		return fmt.Errorf("--duplicate-scan (KAOPING_SCORER_DUPLICATE_SCAN) must be positive, got %s", c.DuplicateScan)
+	case c.PartitionRows <= 0:
+		return fmt.Errorf("--partition-rows (KAOPING_SCORER_PARTITION_ROWS) must be positive, got %d", c.PartitionRows)
 	}
 	return nil
 }

@@ -49,15 +49,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		g.Cleanup(func() { st.Close() })
 		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
+		r.SetPartitionRows(cfg.PartitionRows)
 		// Runs in flight end before the connections close.
 		g.Cleanup(func() {
 			if !r.Wait(cfg.BarrierTimeout) {
 				log.Warn(`runs still in flight at exit stay "running"`)
 			}
 		})
-		srv.Handle(NewServer(r, st, &cfg.Tokens, cfg.RunWait, log))
+		h := NewServer(r, st, &cfg.Tokens, cfg.RunWait, log)
+		if cfg.Pprof {
+			h = withPprof(h)
+		}
+		srv.Handle(h)
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
-		return st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		// The duplicate index follows the aggregator; it stops with this part,
+		// before the connections close.
+		indexed := make(chan struct{})
+		go func() { defer close(indexed); _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) }()
+		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		<-indexed
+		return err
 	})
 	return g.Run(ctx)
 }

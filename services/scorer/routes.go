@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"kaoping/pkg/auth"
@@ -20,4 +21,15 @@ func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait t
 	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st, log)))
 	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st, log)))
 	return obs.Routes(mux)
+}
+
+// withPprof adds Go's profiles under /debug/pprof/ (--pprof, for benchmarks:
+// they tell anyone who can reach the port what the scorer is doing).
+func withPprof(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.Handle("/", h)
+	return mux
 }

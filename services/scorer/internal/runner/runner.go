@@ -25,29 +25,66 @@ import (
 
 // Runner starts and executes runs.
 type Runner struct {
-	js             jetstream.JetStream
-	store          *store.Store
-	model          *scoring.Model
-	barrierTimeout time.Duration
-	log            *slog.Logger
-	now            func() time.Time
-	inFlight       sync.WaitGroup
+	barrier  barrier
+	store    *store.Store
+	model    *scoring.Model
+	log      *slog.Logger
+	now      func() time.Time
+	inFlight sync.WaitGroup
 
 	runs     *prometheus.CounterVec
 	duration prometheus.Histogram
+	indexed  prometheus.Gauge
+	// partitionRows is about the most rows one query of a run sorts.
+	partitionRows int
 }
 
 // New returns a runner.
 func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeout time.Duration, reg prometheus.Registerer, log *slog.Logger) *Runner {
-	r := &Runner{js: js, store: st, model: m, barrierTimeout: barrierTimeout, log: log, now: time.Now,
+	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaoping_scorer_runs_total",
 			Help: "Scoring runs finished, by status."}, []string{"status"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_scorer_run_duration_seconds",
 			Help: "Time from a run's request to its end.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 12)}),
 	}
-	reg.MustRegister(r.runs, r.duration)
+	r.indexed = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_duplicate_index_sequence",
+		Help: "Stream sequence up to which the index of duplicated events is complete."})
+	reg.MustRegister(r.runs, r.duration, r.indexed)
 	return r
 }
+
+// barrier is a run's read barrier: the stream's high-water mark when the run
+// is requested, and the wait until the aggregator has stored everything up to
+// it. Tests put a fixed mark in its place.
+type barrier interface {
+	HighWater(ctx context.Context) (uint64, error)
+	Wait(ctx context.Context, highWater uint64) error
+	// Stored is the mark up to which everything is stored now.
+	Stored(ctx context.Context) (uint64, error)
+}
+
+// streamBarrier is the barrier of SPEC §5 on JetStream: the events stream's
+// last sequence, and the aggregator consumer's ack floor reaching it.
+type streamBarrier struct {
+	js      jetstream.JetStream
+	timeout time.Duration
+}
+
+func (b streamBarrier) HighWater(ctx context.Context) (uint64, error) {
+	return stream.HighWater(ctx, b.js)
+}
+
+func (b streamBarrier) Wait(ctx context.Context, hw uint64) error {
+	return stream.WaitProcessed(ctx, b.js, hw, b.timeout)
+}
+
+func (b streamBarrier) Stored(ctx context.Context) (uint64, error) {
+	return stream.Processed(ctx, b.js)
+}
+
+// SetPartitionRows sets about the most rows one query of a run sorts
+// (store.PeriodScan.PartitionRows); call it before the first run.
+func (r *Runner) SetPartitionRows(n int) { r.partitionRows = n }
 
 // Model is the runner's scoring model.
 func (r *Runner) Model() *scoring.Model { return r.model }
@@ -61,7 +98,7 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 		return store.Run{}, nil, err
 	}
 	asOf := r.now()
-	hw, err := stream.HighWater(ctx, r.js)
+	hw, err := r.barrier.HighWater(ctx)
 	if err != nil {
 		return store.Run{}, nil, fmt.Errorf("read barrier: %w", err)
 	}
@@ -86,6 +123,30 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 		r.execute(context.WithoutCancel(ctx), run, p)
 	}()
 	return run, done, nil
+}
+
+// IndexDuplicates keeps the index of duplicated events up to what the
+// aggregator has stored, checking every interval until ctx ends, so a run
+// finds its duplicates among the few events stored since the last check
+// instead of grouping the whole history by key. A failed check is logged and
+// tried again at the next interval.
+func (r *Runner) IndexDuplicates(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if stored, err := r.barrier.Stored(ctx); err != nil {
+			r.log.Warn("duplicate index: aggregator's progress unknown", "err", err)
+		} else if _, err := r.store.CatchUpDuplicates(ctx, stored); err != nil && ctx.Err() == nil {
+			r.log.Warn("duplicate index not brought up to date", "through", stored, "err", err)
+		} else if err == nil {
+			r.indexed.Set(float64(stored))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // Wait lets the runs in flight end, up to timeout, so that a scorer stopped
@@ -135,28 +196,53 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 }
 
 func (r *Runner) evaluate(ctx context.Context, run store.Run, p period.Period) (string, error) {
-	if err := stream.WaitProcessed(ctx, r.js, run.HighWater, r.barrierTimeout); err != nil {
+	start := time.Now()
+	if err := r.barrier.Wait(ctx, run.HighWater); err != nil {
 		return "", err
 	}
-	records, err := r.store.PeriodEvents(ctx, p, run.HighWater)
+	waited := time.Since(start)
+	cases := r.store.NewCaseWriter(ctx, run.ID, 0)
+	ev, stats, err := Score(ctx, r.store, r.model, p, run.AsOfNs, run.HighWater, cases.Add, store.PeriodScan{QueryID: run.ID, PartitionRows: r.partitionRows})
+	if _, cerr := cases.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return "", err
 	}
-	ev := scoring.Evaluate(r.model, p, run.AsOfNs, records)
-	results := make([]store.Result, 0, len(ev.Units)+len(ev.Cadres))
-	for _, list := range [][]scoring.Result{ev.Units, ev.Cadres} {
-		for _, x := range list {
-			detail, err := json.Marshal(x.Detail)
-			if err != nil {
-				return "", err
-			}
-			results = append(results, store.Result{RunID: run.ID, Period: run.Period, Kind: x.Kind, Subject: x.ID,
-				Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(detail)})
-		}
-	}
-	if err := r.store.SaveResults(ctx, results); err != nil {
+	read := time.Since(start)
+	counts, err := r.saveResults(ctx, run, ev)
+	if err != nil {
 		return "", err
 	}
-	counts, err := json.Marshal(ev.Counts)
-	return string(counts), err
+	r.log.Info("run evaluated", "run", run.ID, "events", stats.Events, "copies_dropped", stats.Copies,
+		"barrier", waited.String(), "read", (read - waited).String(), "results", (time.Since(start) - read).String(), "queries", stats.Queries)
+	counts.Events = stats.Events
+	b, err := json.Marshal(counts)
+	return string(b), err
+}
+
+// resultBatch is how many results one insert carries.
+const resultBatch = 50_000
+
+// saveResults stores every subject's result as the evaluator finishes it, in
+// batches, so a province's 325,000 results are never all in memory.
+func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Evaluator) (scoring.Counts, error) {
+	var batch []store.Result
+	var err error
+	flush := func() {
+		if err == nil && len(batch) > 0 {
+			err = r.store.SaveResults(ctx, batch)
+		}
+		batch = batch[:0]
+	}
+	counts := ev.FinishEach(func(x *scoring.Result) {
+		detail := x.Detail.AppendJSON(nil)
+		batch = append(batch, store.Result{RunID: run.ID, Period: run.Period, Kind: x.Kind, Subject: x.ID,
+			Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(detail)})
+		if len(batch) == resultBatch {
+			flush()
+		}
+	})
+	flush()
+	return counts, err
 }

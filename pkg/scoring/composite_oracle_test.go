@@ -1,0 +1,96 @@
+package scoring
+
+// compositeRat is the composite as first written, in big.Rat throughout: the
+// oracle the integer composite is held to.
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// composite turns a subject's tally into indicators, penalty and score (SPEC §5
+// "Composite"): base = 100 × Σ wᵢ·xᵢ / Σ wᵢ over the applicable indicators,
+// penalty = min(cap, Σ points), score = max(0, base − penalty), exact until
+// the one rounding to hundredths.
+func (m *Model) compositeRat(t *tally) Result {
+	var d Detail
+	if t.lists != nil {
+		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+	}
+	d.Pending = t.pending
+	d.Indicators = map[string]Fraction{
+		ResponseRate:     t.resp.fraction(),
+		ResolutionRate:   t.res.fraction(),
+		SatisfactionRate: t.sat.fraction(),
+		ClosureRate:      t.clo.fraction(),
+	}
+	exact := map[string]*big.Rat{}
+	for name, c := range map[string]ratio{ResponseRate: t.resp, ResolutionRate: t.res, SatisfactionRate: t.sat, ClosureRate: t.clo} {
+		if c.den > 0 {
+			exact[name] = big.NewRat(c.num, c.den)
+		}
+	}
+	d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
+	if mean := meanOfGroupMeans(t.reviews); mean != nil {
+		exact[ReviewScore] = new(big.Rat).Quo(mean, big.NewRat(100, 1))
+		d.Indicators[ReviewScore] = Fraction{Num: FormatDecimal(mean, 2), Den: "100", Value: FormatDecimal(exact[ReviewScore], 4)}
+	}
+
+	d.PenaltyPoints = t.penaltyPoints
+	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
+	d.sortLists()
+	r := Result{Detail: d}
+
+	sum, weights := new(big.Rat), new(big.Rat)
+	for _, name := range Indicators {
+		x, ok := exact[name]
+		if !ok {
+			continue // not applicable: out of both sums, not a 0
+		}
+		w := m.Weights[name]
+		sum.Add(sum, new(big.Rat).Mul(w, x))
+		weights.Add(weights, w)
+	}
+	if weights.Sign() == 0 {
+		return r // no applicable indicator: no score, whatever the errors
+	}
+	base := new(big.Rat).Quo(new(big.Rat).Mul(sum, big.NewRat(100, 1)), weights)
+	r.Detail.Base = FormatDecimal(base, 4)
+	score := new(big.Rat).Sub(base, big.NewRat(d.Penalty, 1))
+	if score.Sign() < 0 {
+		score.SetInt64(0)
+	}
+	r.Scored, r.ScoreCenti = true, centi(score)
+	return r
+}
+
+// TestCompositeIsTheRationalOne: over many tallies, with and without reviews,
+// penalties past the base and indicators left out, the integer composite
+// gives the rational one's detail and score exactly.
+func TestCompositeIsTheRationalOne(t *testing.T) {
+	m := mustModel(t)
+	rng := rand.New(rand.NewPCG(8, 9))
+	var s scratch
+	for i := range 20000 {
+		tl := &tally{penaltyPoints: int64(rng.IntN(30))}
+		for _, r := range []*ratio{&tl.resp, &tl.res, &tl.sat, &tl.clo} {
+			if rng.IntN(4) > 0 {
+				r.den = rng.Int64N(int64(1 + []int{3, 50, 100000}[i%3]))
+				r.num = rng.Int64N(r.den + 1)
+			}
+		}
+		if rng.IntN(2) == 0 {
+			tl.reviews = map[string]*raterGroup{}
+			for _, g := range []string{"leaders", "peers", "public"}[:1+rng.IntN(3)] {
+				n := 1 + rng.Int64N(9)
+				tl.reviews[g] = &raterGroup{sum: big.NewRat(rng.Int64N(100*n*1000+1), 1000), n: n}
+			}
+		}
+		got, want := m.composite(tl, &s), m.compositeRat(tl)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("tally %+v:\n got  %+v\n want %+v", tl, got, want)
+		}
+	}
+}
