@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ type latency struct {
 func runScenario(t *testing.T, ch *testkit.ClickHouse, sc scenario, load string, rep *benchReport) {
 	n := testkit.StartNATS(t)
 	db := ch.NewDatabase(t)
-	s := &stack{t: t, nats: n, procs: map[string]*exec.Cmd{}, dir: t.TempDir(),
+	s := &stack{t: t, natsURL: n.URL, procs: map[string]*exec.Cmd{}, dir: t.TempDir(),
 		aggregator: testkit.FreeAddr(t), scorer: testkit.FreeAddr(t), api: testkit.FreeAddr(t)}
 	s.env = append(os.Environ(),
 		"KAOPING_NATS_URL="+n.URL,
@@ -124,6 +125,7 @@ func runScenario(t *testing.T, ch *testkit.ClickHouse, sc scenario, load string,
 		"KAOPING_CLICKHOUSE_DATABASE="+db,
 		"KAOPING_CLICKHOUSE_MAX_EXECUTION_TIME=30m",
 		"KAOPING_TOKENS="+devToken+"=dev",
+		"KAOPING_SOURCES="+localRegistry(t),
 		"KAOPING_AGGREGATOR_ADDR="+s.aggregator,
 		"KAOPING_SCORER_ADDR="+s.scorer,
 		"KAOPING_API_ADDR="+s.api,
@@ -213,8 +215,13 @@ func runScenario(t *testing.T, ch *testkit.ClickHouse, sc scenario, load string,
 // stream sequence and the number of events.
 func publishProvince(t *testing.T, js jetstream.JetStream, cfg province.Config) (uint64, int) {
 	const perMessage = 500
-	var buf bytes.Buffer
-	count := 0
+	// One open batch per source: a source publishes on its own subject,
+	// kaoping.events.<name> (the local registry names the province's sources).
+	type open struct {
+		buf   bytes.Buffer
+		count int
+	}
+	batches := map[string]*open{}
 	var futures []jetstream.PubAckFuture
 	var last uint64
 	wait := func() {
@@ -228,14 +235,14 @@ func publishProvince(t *testing.T, js jetstream.JetStream, cfg province.Config) 
 		}
 		futures = futures[:0]
 	}
-	send := func() {
-		if count == 0 {
+	send := func(source string, b *open) {
+		if b.count == 0 {
 			return
 		}
-		buf.WriteByte(']')
-		m := nats.NewMsg(stream.EventsSubjectPrefix + "bench")
+		b.buf.WriteByte(']')
+		m := nats.NewMsg(stream.SourceSubject(path.Base(source)))
 		m.Header.Set("Content-Type", "application/cloudevents-batch+json")
-		m.Data = append([]byte(nil), buf.Bytes()...)
+		m.Data = append([]byte(nil), b.buf.Bytes()...)
 		f, err := js.PublishMsgAsync(m)
 		if err != nil {
 			t.Fatalf("publish: %v", err)
@@ -244,27 +251,34 @@ func publishProvince(t *testing.T, js jetstream.JetStream, cfg province.Config) 
 		if len(futures) == 200 {
 			wait()
 		}
-		buf.Reset()
-		count = 0
+		b.buf.Reset()
+		b.count = 0
 	}
 	total := 0
 	if _, err := province.Generate(cfg, func(r event.Record) error {
-		if count == 0 {
-			buf.WriteByte('[')
-		} else {
-			buf.WriteByte(',')
+		b := batches[r.Source]
+		if b == nil {
+			b = &open{}
+			batches[r.Source] = b
 		}
-		buf.WriteString(r.Raw)
-		count++
+		if b.count == 0 {
+			b.buf.WriteByte('[')
+		} else {
+			b.buf.WriteByte(',')
+		}
+		b.buf.WriteString(r.Raw)
+		b.count++
 		total++
-		if count == perMessage {
-			send()
+		if b.count == perMessage {
+			send(r.Source, b)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	send()
+	for source, b := range batches {
+		send(source, b)
+	}
 	wait()
 	return last, total
 }
@@ -312,7 +326,7 @@ func insertProvince(t *testing.T, addr, db string, js jetstream.JetStream, cfg p
 		t.Fatal(err)
 	}
 	// The province's first upsert again: a duplicate, through the aggregator.
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.EventsSubjectPrefix + "bench", Data: []byte(sample.Raw)})
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject(path.Base(sample.Source)), Data: []byte(sample.Raw)})
 	if err != nil {
 		t.Fatal(err)
 	}
