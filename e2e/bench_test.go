@@ -98,11 +98,21 @@ type benchStack struct {
 	nats, ingest, scorer, api, aggregator string
 	db                                    string
 	procs                                 map[string]*proc
+	debug                                 map[string]string // service → its profiles' address
+}
+
+// profileAll saves, with KAOPING_BENCH_PROFILE=dir, a CPU profile of every
+// service over the next seconds, named after the measure.
+func (s *benchStack) profileAll(t *testing.T, measure string, seconds int) {
+	dir := os.Getenv("KAOPING_BENCH_PROFILE")
+	for svc, addr := range s.debug {
+		go profile(t, addr, filepath.Join(dir, measure+"-"+svc+".pprof"), seconds)
+	}
 }
 
 func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *benchStack {
 	t.Helper()
-	s := &benchStack{nats: testkit.FreeAddr(t), db: ch.NewDatabase(t), procs: map[string]*proc{}}
+	s := &benchStack{nats: testkit.FreeAddr(t), db: ch.NewDatabase(t), procs: map[string]*proc{}, debug: map[string]string{}}
 	natsHTTP := testkit.FreeAddr(t)
 	env := []string{
 		"KAOPING_NATS_URL=nats://" + s.nats, "KAOPING_CLICKHOUSE_ADDR=" + ch.Addr, "KAOPING_CLICKHOUSE_DATABASE=" + s.db,
@@ -124,10 +134,10 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 			s.aggregator = addr
 		}
 		svcEnv := append(env, "KAOPING_"+strings.ToUpper(svc)+"_ADDR="+addr)
-		if dir := os.Getenv("KAOPING_BENCH_PROFILE"); dir != "" {
+		if os.Getenv("KAOPING_BENCH_PROFILE") != "" {
 			debug := testkit.FreeAddr(t)
 			svcEnv = append(svcEnv, "KAOPING_"+strings.ToUpper(svc)+"_DEBUG_ADDR="+debug)
-			go profile(t, debug, filepath.Join(dir, fmt.Sprintf("%s-%s-%d.pprof", svc, s.db, len(s.procs))))
+			s.debug[svc] = debug
 		}
 		s.procs[svc] = startProc(t, svc, svcEnv)
 		waitStatus(t, "http://"+addr+"/readyz", 200, 60*time.Second)
@@ -189,6 +199,7 @@ func sdkToQueryable(t *testing.T, ch *testkit.ClickHouse, events []event.Event) 
 	for _, e := range events {
 		bySource[e.Source] = append(bySource[e.Source], e)
 	}
+	s.profileAll(t, "a", 2)
 	cpu := measureCPU(s.pids(ch))
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -263,6 +274,7 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 		}
 		return out
 	}
+	s.profileAll(t, "b", 2)
 	cpu := measureCPU(s.pids(ch))
 	start := time.Now()
 	work := make(chan request)
@@ -453,10 +465,9 @@ func numCPU() int {
 	return strings.Count(string(b), "processor\t:")
 }
 
-// profile saves a CPU profile of the first seconds of a service's work.
-func profile(t *testing.T, debug, file string) {
-	time.Sleep(time.Second)
-	resp, err := http.Get("http://" + debug + "/debug/pprof/profile?seconds=6")
+// profile saves a CPU profile of a service over the next seconds.
+func profile(t *testing.T, debug, file string, seconds int) {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", debug, seconds))
 	if err != nil {
 		t.Logf("profile %s: %v", file, err)
 		return
@@ -465,7 +476,6 @@ func profile(t *testing.T, debug, file string) {
 	b, _ := io.ReadAll(resp.Body)
 	_ = os.WriteFile(file, b, 0o644)
 }
-
 // cpuSeconds is the user+system CPU time a process has used.
 func cpuSeconds(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -518,3 +528,4 @@ func (s *benchStack) pids(ch *testkit.ClickHouse) map[string]int {
 	}
 	return pids
 }
+
