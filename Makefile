@@ -69,7 +69,7 @@ lint: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	@cd deploy/prometheus && promtool check rules rules/*.yml && promtool test rules tests/*.yml
 	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml is valid"
-	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestKubernetesManifests)$$' .
+	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestKubernetesManifests|TestNATSConfiguration)$$' .
 	@cd e2e && $(GO) test -count=1 -run '^TestMetrics$$' .
 
 # bench runs every Go benchmark, then the delivery bench of issue 12 (e2e,
