@@ -27,31 +27,50 @@ define each_module
 	if [ -n "$$failed" ]; then echo "FAILED in:$$failed" >&2; exit 1; fi
 endef
 
-# deps installs what the machine lacks: Debian's ClickHouse (18.16), which the
-# tests and the local stack run as a plain process. A system service the
-# package may start is stopped and disabled: it would hold ports 9000 and 8123.
+# deps installs what the machine lacks, from Debian's archive, and no more:
+# ClickHouse (18.16), which the tests and the local stack run as a plain
+# process; promtool (package prometheus), which checks the alert rules, their
+# unit tests, the scrape configuration and every service's /metrics; and
+# docker-compose (v1), which validates deploy/compose without a Docker engine.
+# A system service a package may start is stopped and disabled: ClickHouse's
+# would hold ports 9000 and 8123, Prometheus's 9090.
 deps:
-	@if command -v clickhouse-server >/dev/null || [ -x /usr/sbin/clickhouse-server ] || command -v clickhouse >/dev/null; then \
-		echo "deps: ClickHouse is installed"; \
-	else \
-		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-		echo "deps: installing clickhouse-server and clickhouse-client"; \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client; \
-		if command -v systemctl >/dev/null && systemctl is-active --quiet clickhouse-server 2>/dev/null; then \
-			$$sudo systemctl disable --now clickhouse-server || true; \
-		elif [ -x /etc/init.d/clickhouse-server ] && /etc/init.d/clickhouse-server status >/dev/null 2>&1; then \
-			$$sudo /etc/init.d/clickhouse-server stop || true; \
+	@sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	apt() { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get "$$@"; }; \
+	stop_service() { \
+		if command -v systemctl >/dev/null && systemctl is-active --quiet "$$1" 2>/dev/null; then \
+			$$sudo systemctl disable --now "$$1" || true; \
+		elif [ -x "/etc/init.d/$$1" ] && "/etc/init.d/$$1" status >/dev/null 2>&1; then \
+			$$sudo "/etc/init.d/$$1" stop || true; \
 		fi; \
-	fi
+	}; \
+	missing=""; \
+	if command -v clickhouse-server >/dev/null || [ -x /usr/sbin/clickhouse-server ] || command -v clickhouse >/dev/null; then :; \
+	else missing="$$missing clickhouse-server clickhouse-client"; fi; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool and docker-compose are installed"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	apt update; \
+	apt install -y --no-install-recommends $$missing; \
+	stop_service clickhouse-server; \
+	stop_service prometheus
 
 test: deps
 	@$(call each_module,$(GO) test -count=1 -timeout 10m ./...)
 
-lint:
+# lint: go vet and gofmt; promtool on the alert rules, their unit tests and
+# every service's /metrics (e2e TestMetrics starts them); docker-compose config
+# on deploy/compose; the Kubernetes manifests decoded strictly into the API's
+# types (deploy TestKubernetesManifests).
+lint: deps
 	@$(call each_module,$(GO) vet ./...)
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:" >&2; echo "$$unformatted" >&2; exit 1; fi
+	@cd deploy/prometheus && promtool check rules rules/*.yml && promtool test rules tests/*.yml
+	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml is valid"
+	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestKubernetesManifests|TestNATSConfiguration)$$' .
+	@cd e2e && $(GO) test -count=1 -run '^TestMetrics$$' .
 
 # bench runs every Go benchmark, then the delivery bench of issue 12 (e2e,
 # the real binaries): SDK and HTTP against clickhouse-client's own load,

@@ -50,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		g.Cleanup(func() { st.Close() })
 		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
 		r.SetPartitionRows(cfg.PartitionRows)
+		if err := r.Recall(ctx); err != nil {
+			log.Warn("newest done run not read back; kaoping_scorer_last_done_run_timestamp_seconds stays 0 until the next", "err", err)
+		}
 		// Runs in flight end before the connections close.
 		g.Cleanup(func() {
 			if !r.Wait(cfg.BarrierTimeout) {

@@ -35,6 +35,7 @@ type Runner struct {
 	runs     *prometheus.CounterVec
 	duration prometheus.Histogram
 	indexed  prometheus.Gauge
+	lastDone prometheus.Gauge
 	// partitionRows is about the most rows one query of a run sorts.
 	partitionRows int
 }
@@ -49,8 +50,37 @@ func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeo
 	}
 	r.indexed = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_duplicate_index_sequence",
 		Help: "Stream sequence up to which the index of duplicated events is complete."})
-	reg.MustRegister(r.runs, r.duration, r.indexed)
+	// An alert on the newest done run's age needs it across restarts: Recall
+	// reads it back from the runs table.
+	r.lastDone = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_last_done_run_timestamp_seconds",
+		Help: "When the newest run that ended done ended (Unix time); 0 while there is none."})
+	reg.MustRegister(r.runs, r.duration, r.indexed, r.lastDone)
+	// Both statuses are exported from the start: increase() on a series
+	// that appears at 1 would miss the first failed run.
+	for _, s := range []string{store.StatusDone, store.StatusFailed} {
+		r.runs.WithLabelValues(s)
+	}
 	return r
+}
+
+// Recall sets kaoping_scorer_last_done_run_timestamp_seconds from the runs
+// already stored, so that a restarted scorer does not look as if it never
+// finished a run.
+func (r *Runner) Recall(ctx context.Context) error {
+	runs, err := r.store.Runs(ctx, "")
+	if err != nil {
+		return err
+	}
+	var newest int64
+	for _, x := range runs {
+		if x.Status == store.StatusDone && x.UpdatedNs > newest {
+			newest = x.UpdatedNs
+		}
+	}
+	if newest > 0 {
+		r.lastDone.Set(float64(newest) / 1e9)
+	}
+	return nil
 }
 
 // barrier is a run's read barrier: the stream's high-water mark when the run
@@ -188,8 +218,11 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 		run.Status, run.Counts = store.StatusDone, counts
 		r.log.Info("run done", "run", run.ID, "period", run.Period, "high_water", run.HighWater, "counts", counts, "took", time.Since(start).String())
 	}
+	run.UpdatedNs = time.Now().UnixNano()
 	if err := r.store.SaveRun(ctx, run); err != nil {
 		r.log.Error("run state not saved", "run", run.ID, "err", err)
+	} else if run.Status == store.StatusDone {
+		r.lastDone.Set(float64(run.UpdatedNs) / 1e9)
 	}
 	r.runs.WithLabelValues(run.Status).Inc()
 	r.duration.Observe(time.Since(start).Seconds())

@@ -1,0 +1,134 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os/exec"
+	"testing"
+	"time"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/period"
+	"kaoping/pkg/scoring"
+	"kaoping/pkg/store"
+	"kaoping/pkg/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// The simulator's quarter the boards are tested on.
+const (
+	demoPeriod     = "2026Q3"
+	demoComplaints = "3000"
+	demoDistrict   = "jx.nanhu"
+)
+
+// demo is a database holding the simulator's quarter, one done scoring run of
+// it and its results.
+type demo struct {
+	addr, database string
+	store          *store.Store
+	records        []event.Record
+	run            store.Run
+	eval           *scoring.Evaluation
+}
+
+// loadDemo generates the simulator's quarter (`simulator generate`), stores
+// it as the aggregator does (one stream sequence per event) and scores it as
+// the scorer does, into a fresh database of the shared ClickHouse.
+func loadDemo(t *testing.T) *demo {
+	t.Helper()
+	ch := testkit.SharedClickHouse(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := &demo{addr: ch.Addr, database: ch.NewDatabase(t)}
+	st, err := store.Open(ctx, store.Options{Addr: d.addr, Database: d.database, MaxExecutionTime: time.Minute},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	d.store = st
+
+	cmd := exec.CommandContext(ctx, "go", "run", "./services/simulator", "generate", "--period", demoPeriod, "--complaints", demoComplaints)
+	cmd.Dir = ".."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("simulator generate: %v\n%s", err, stderr.Bytes())
+	}
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for seq := uint64(1); sc.Scan(); seq++ {
+		e, err := v.Parse(sc.Bytes())
+		if err != nil {
+			t.Fatalf("event %d of the simulator: %v", seq, err)
+		}
+		r, err := event.ToRecord(e, seq, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.records = append(d.records, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.records) < 10000 {
+		t.Fatalf("the simulator generated %d events; a quarter has more", len(d.records))
+	}
+	if err := st.InsertEvents(ctx, d.records); err != nil {
+		t.Fatal(err)
+	}
+	d.score(t, ctx)
+	return d
+}
+
+// score runs the model over the stored quarter at now and stores the run and
+// its results as the scorer does.
+func (d *demo) score(t *testing.T, ctx context.Context) {
+	t.Helper()
+	m, err := scoring.LoadModel(scoring.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := period.Parse(demoPeriod, m.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw := uint64(len(d.records))
+	records, err := d.store.PeriodEvents(ctx, p, hw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Now()
+	d.eval = scoring.Evaluate(m, p, asOf.UnixNano(), records)
+	d.run = store.Run{ID: "0190-demo-run", Period: demoPeriod, Model: m.Version, ModelSHA256: m.SHA256, Kind: "ordinary",
+		AsOfNs: asOf.UnixNano(), HighWater: hw, Status: store.StatusRunning, Counts: "{}", UpdatedNs: asOf.UnixNano()}
+	if err := d.store.SaveRun(ctx, d.run); err != nil {
+		t.Fatal(err)
+	}
+	var results []store.Result
+	for _, list := range [][]scoring.Result{d.eval.Units, d.eval.Cadres} {
+		for _, x := range list {
+			results = append(results, store.Result{RunID: d.run.ID, Period: demoPeriod, Kind: x.Kind, Subject: x.ID,
+				Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti,
+				Detail: string(x.Detail.AppendJSON(nil))})
+		}
+	}
+	if err := d.store.SaveResults(ctx, results); err != nil {
+		t.Fatal(err)
+	}
+	d.run.Status, d.run.UpdatedNs = store.StatusDone, time.Now().UnixNano()
+	if err := d.store.SaveRun(ctx, d.run); err != nil {
+		t.Fatal(err)
+	}
+}
