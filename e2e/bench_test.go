@@ -116,7 +116,7 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 	natsHTTP := testkit.FreeAddr(t)
 	env := []string{
 		"KAOPING_NATS_URL=nats://" + s.nats, "KAOPING_CLICKHOUSE_ADDR=" + ch.Addr, "KAOPING_CLICKHOUSE_DATABASE=" + s.db,
-		"KAOPING_TOKENS=" + devToken + "=dev", "KAOPING_SOURCES=" + localRegistry(t),
+		"KAOPING_TOKENS=" + devToken + "=dev:admin", "KAOPING_SOURCES=" + localRegistry(t),
 	}
 	env = append(env, strings.Fields(os.Getenv("KAOPING_BENCH_ENV"))...)
 	s.procs["natsd"] = startProc(t, "natsd", env, "--addr", s.nats, "--http-addr", natsHTTP, "--store-dir", t.TempDir())

@@ -128,7 +128,7 @@ func startStackWith(t *testing.T, ch *testkit.ClickHouse, natsURL string, env ..
 		"KAOPING_NATS_URL="+natsURL,
 		"KAOPING_CLICKHOUSE_ADDR="+ch.Addr,
 		"KAOPING_CLICKHOUSE_DATABASE="+ch.NewDatabase(t),
-		"KAOPING_TOKENS="+devToken+"=dev",
+		"KAOPING_TOKENS="+devToken+"=dev:admin",
 		"KAOPING_SOURCES="+sources,
 		"KAOPING_INGEST_ADDR="+s.ingest,
 		"KAOPING_AGGREGATOR_ADDR="+s.aggregator,

@@ -81,7 +81,7 @@ func TestSharedStreamSettingsAgree(t *testing.T) {
 		"KAOPING_NATS_URL=nats://" + natsAddr,
 		"KAOPING_CLICKHOUSE_ADDR=" + ch.Addr,
 		"KAOPING_CLICKHOUSE_DATABASE=" + ch.NewDatabase(t),
-		"KAOPING_TOKENS=" + devToken + "=dev",
+		"KAOPING_TOKENS=" + devToken + "=dev:admin",
 		"KAOPING_SOURCES=" + localRegistry(t),
 	}
 	startProc(t, "natsd", env, "--addr", natsAddr, "--http-addr", natsHTTP, "--store-dir", t.TempDir())
@@ -183,7 +183,7 @@ func TestEveryBinaryHelpsAndRefusesBadSettings(t *testing.T) {
 // /readyz says 503 with the reason; unknown paths and wrong methods are JSON.
 func TestHealthBeforeDependencies(t *testing.T) {
 	nowhere := testkit.FreeAddr(t) // nothing listens here
-	env := []string{"KAOPING_NATS_URL=nats://" + nowhere, "KAOPING_CLICKHOUSE_ADDR=" + nowhere, "KAOPING_TOKENS=" + devToken + "=dev",
+	env := []string{"KAOPING_NATS_URL=nats://" + nowhere, "KAOPING_CLICKHOUSE_ADDR=" + nowhere, "KAOPING_TOKENS=" + devToken + "=dev:admin",
 		"KAOPING_SOURCES=" + localRegistry(t)}
 	for _, svc := range []string{"ingest", "aggregator", "scorer", "api"} {
 		t.Run(svc, func(t *testing.T) {

@@ -38,7 +38,9 @@ export_stack_env() {
 	export KAOPING_NATS_URL=nats://127.0.0.1:4222
 	export KAOPING_CLICKHOUSE_ADDR=127.0.0.1:9000
 	export KAOPING_CLICKHOUSE_DATABASE=kaoping
-	export KAOPING_TOKENS=kaoping-dev-token=dev
+	# SPEC §6: make up passes KAOPING_TOKENS from its environment and adds the
+	# development token with full rights.
+	export KAOPING_TOKENS="${KAOPING_TOKENS:+$KAOPING_TOKENS,}kaoping-dev-token=dev:admin"
 	export KAOPING_SOURCES="$LOCAL/sources.yaml"
 }
 

@@ -133,7 +133,9 @@ func TestRecordValues(t *testing.T) {
 // TestNumbersAndNestingAreCheap: a number's value is decided from its text,
 // and nothing recurses, so the cost is linear in the size of the text (the
 // nesting is 10,000 deep, the limit of encoding/json and so of the library; a
-// 100,000 deep one costs ten times as much).
+// 100,000 deep one costs ten times as much). The bound is issue 14's, about
+// 1 ms of CPU per KB, on the fastest of ten runs (the slower ones measure the
+// machine's other work), and never more than 1 ms for a small event.
 func TestNumbersAndNestingAreCheap(t *testing.T) {
 	v := mustValidator(t)
 	for name, raw := range map[string]string{
@@ -146,12 +148,15 @@ func TestNumbersAndNestingAreCheap(t *testing.T) {
 		"nested arrays as value": responded(`{"complaint_id":` + strings.Repeat("[", 10000) + `}`),
 		"nested objects":         responded(`{"complaint_id":"HX1","x":` + strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000) + `}`),
 	} {
-		start := time.Now()
+		fastest := time.Hour
 		for range 10 {
+			start := time.Now()
 			v.Parse([]byte(raw))
+			fastest = min(fastest, time.Since(start))
 		}
-		if d := time.Since(start) / 10; d > time.Millisecond {
-			t.Errorf("%s: %s an event, want < 1 ms", name, d)
+		budget := max(time.Millisecond, time.Duration(len(raw)/1024)*time.Millisecond)
+		if fastest > budget {
+			t.Errorf("%s (%d bytes): %s an event, want < %s (1 ms per KB)", name, len(raw), fastest, budget)
 		}
 	}
 }

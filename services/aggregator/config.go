@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/sources"
@@ -32,6 +33,8 @@ type Config struct {
 	MaxDeliver int
 	// Sources is the path of the source registry.
 	Sources string
+	// Tokens are the bearer tokens of the dead-letter endpoints (admin only).
+	Tokens auth.Tokens
 }
 
 const about = `The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters.
@@ -47,6 +50,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.NATS.RegisterFlags(fs),
 		c.ClickHouse.RegisterFlags(fs),
 		sources.RegisterFlags(fs, &c.Sources),
+		c.Tokens.RegisterFlags(fs),
 		map[string]string{
 			"max-deliver":      "KAOPING_AGGREGATOR_MAX_DELIVER",
 			"batch-size":       "KAOPING_AGGREGATOR_BATCH_SIZE",

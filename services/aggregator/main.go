@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		g.Cleanup(nc.Close)
-		srv.Handle(NewServer(js, log))
+		srv.Handle(NewServer(js, &cfg.Tokens, log))
 		st, err := store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse"))
 		if err != nil {
 			return err

@@ -40,6 +40,7 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 	}
 	env := map[string]string{
 		"KAOPING_SOURCES":  registry,
+		"KAOPING_TOKENS":   "ops-token=ops:admin,read-token=analyst:reader",
 		"KAOPING_NATS_URL": n.URL, "KAOPING_CLICKHOUSE_ADDR": ch.Addr, "KAOPING_CLICKHOUSE_DATABASE": db,
 		"KAOPING_AGGREGATOR_ADDR": addr, "KAOPING_STREAM_DUPLICATE_WINDOW": "200ms",
 		"KAOPING_AGGREGATOR_FLUSH_INTERVAL": "100ms",
@@ -103,7 +104,9 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 		} `json:"dead_letters"`
 	}
 	testkit.Eventually(t, 10*time.Second, func() error {
-		resp, err := http.Get("http://" + addr + "/v1/deadletters")
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/deadletters", nil)
+		req.Header.Set("Authorization", "Bearer ops-token")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err
 		}
@@ -116,6 +119,21 @@ func TestStoresOnceDeadLettersTheInvalidAndDrainsOnStop(t *testing.T) {
 		}
 		return nil
 	})
+	// Dead letters are for an admin only.
+	for token, want := range map[string]int{"": http.StatusUnauthorized, "read-token": http.StatusForbidden} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/deadletters", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("dead letters with token %q: %d, want %d", token, resp.StatusCode, want)
+		}
+	}
 	if !strings.Contains(body.DeadLetters[0].Reason, "JSON") || !strings.Contains(body.DeadLetters[1].Reason, "phone") || body.DeadLetters[1].OriginalPosition != 1 {
 		t.Errorf("dead letters = %+v", body.DeadLetters)
 	}

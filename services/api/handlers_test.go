@@ -39,7 +39,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens, err := auth.ParseTokens(token + "=analyst")
+	tokens, err := auth.ParseTokens(token + "=analyst:reader")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 // written to the audit log.
 func NewServer(st *store.Store, tokens *auth.Tokens, log *slog.Logger) http.Handler {
 	h := &handlers{store: st, log: log}
-	read := func(f http.HandlerFunc) http.Handler { return auth.Require(tokens, audited(st, log, f)) }
+	read := func(f http.HandlerFunc) http.Handler { return auth.Require(tokens, auth.Readers, audited(st, log, f)) }
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))

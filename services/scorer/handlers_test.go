@@ -52,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens, err := auth.ParseTokens(token + "=admin")
+	tokens, err := auth.ParseTokens(token + "=admin:admin")
 	if err != nil {
 		t.Fatal(err)
 	}

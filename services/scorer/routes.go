@@ -16,10 +16,10 @@ import (
 // /healthz and /readyz).
 func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait time.Duration, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /v1/runs", auth.Require(tokens, startRun(r, st, runWait, log)))
-	mux.Handle("GET /v1/runs", auth.Require(tokens, listRuns(r, st, log)))
-	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st, log)))
-	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st, log)))
+	mux.Handle("POST /v1/runs", auth.Require(tokens, []auth.Role{auth.Admin}, startRun(r, st, runWait, log)))
+	mux.Handle("GET /v1/runs", auth.Require(tokens, auth.Readers, listRuns(r, st, log)))
+	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, auth.Readers, getRun(st, log)))
+	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, []auth.Role{auth.Admin}, finalize(r, st, log)))
 	return obs.Routes(mux)
 }
 
