@@ -476,6 +476,7 @@ func profile(t *testing.T, debug, file string, seconds int) {
 	b, _ := io.ReadAll(resp.Body)
 	_ = os.WriteFile(file, b, 0o644)
 }
+
 // cpuSeconds is the user+system CPU time a process has used.
 func cpuSeconds(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -528,4 +529,3 @@ func (s *benchStack) pids(ch *testkit.ClickHouse) map[string]int {
 	}
 	return pids
 }
-
