@@ -19,6 +19,9 @@ import (
 	"kaoping/services/simulator/internal/district"
 )
 
+// simulatorIDKey keys the message ids of the simulator's batches.
+const simulatorIDKey = "kaoping-simulator"
+
 // publishReport counts what the stream answered, per event type.
 type publishReport struct {
 	Types      []typeReport // in the order of event.Types
@@ -84,7 +87,10 @@ func publishEvents(ctx context.Context, js jetstream.JetStream, drafts []distric
 	for _, src := range district.Sources {
 		// The simulator's sources are registered under the last segment of their
 		// URI (deploy/local/sources.yaml): /sources/hotline publishes as hotline.
-		if pubs[src], err = publish.New(js, path.Base(src), src, v); err != nil {
+		// One message id key for every run, so that a second run's batches are
+		// dropped as duplicates; it is public, as the simulator is a tool of
+		// the local stack, whose NATS has no users.
+		if pubs[src], err = publish.New(js, path.Base(src), src, v, publish.WithIDKey([]byte(simulatorIDKey))); err != nil {
 			return publishReport{}, err
 		}
 	}
