@@ -73,6 +73,7 @@ type fixtureOpts struct {
 	noStreams      bool // the streams are not declared yet
 	limits         ratelimit.Limits
 	now            func() time.Time // the limiter's clock; nil: time.Now
+	logs           io.Writer        // where the handler logs (at debug level); nil: nowhere
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -98,7 +99,11 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		streams.Set(js)
 	}
 	reg := obs.NewRegistry()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logTo := io.Writer(io.Discard)
+	if o.logs != nil {
+		logTo = o.logs
+	}
+	log := slog.New(slog.NewJSONHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := obs.NewServer(obs.HTTPConfig{}, reg, obs.NewProbe(reg, "ingest"), log)
 	srv.Handle(NewServer(Deps{
 		Log: log, Metrics: reg, Validator: v, Sources: registry, Streams: streams,

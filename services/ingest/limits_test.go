@@ -231,3 +231,26 @@ func plainCounter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("no %s", name)
 	return 0
 }
+
+// TestLogsHoldNoEventBodies: ingest logs what it did with a request (counts),
+// never the events, even at debug level: not an accepted event's names, not a
+// rejected event's values.
+func TestLogsHoldNoEventBodies(t *testing.T) {
+	var logs bytes.Buffer
+	f := newFixture(t, fixtureOpts{logs: &logs})
+	secret := ce("c-s", event.TypeComplaintResponded, `{"complaint_id":"HX1","phone":"13800138000"}`)
+	okEvent := ceFull("/sources/dev", "d-1", event.TypeCadreUpserted, "2026-07-03T09:12:00+08:00",
+		`{"cadre":"k1","name":"张三丰","unit":"u","position":"主任"}`)
+	f.check(t, 0, step{header: hdr("hotline-token", batch), body: "[" + secret + "," + assigned + "]", status: 200,
+		want: ok(1, 0, rej(0, "c-s", "phone"))})
+	f.check(t, 1, step{header: hdr("dev-token", structured), body: okEvent, status: 200, want: ok(1, 0)})
+	f.check(t, 2, step{header: hdr("dev-token", structured), body: `{"NOT-JSON-SECRET":`, status: 400, wantErr: "JSON"})
+	for _, s := range []string{"13800138000", "张三丰", "HX2026070300123", "NOT-JSON-SECRET"} {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the log holds %q from an event:\n%s", s, logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), `"accepted":1`) {
+		t.Errorf("the log lacks the counts:\n%s", logs.String())
+	}
+}
