@@ -46,9 +46,12 @@ func (r publishReport) Rate() float64 {
 
 // publishDistrict connects to NATS, declares the streams and publishes d.
 func publishDistrict(ctx context.Context, cfg config, d *district.District, stdout io.Writer) (publishReport, error) {
-	nc, err := nats.Connect(cfg.NATS.URL, nats.Name("kaoping-simulator"))
+	// One connection publishes for every source: on a server with the users
+	// of deploy/nats no user may (a source publishes only its own subjects),
+	// so the simulator is a tool of the local stack's NATS, which has none.
+	nc, err := nats.Connect(cfg.NATS.URL, append(stream.ClientOptions(cfg.NATS.User, cfg.NATS.Password), nats.Name("kaoping-simulator"))...)
 	if err != nil {
-		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", cfg.NATS.URL, err)
+		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", stream.Redacted(cfg.NATS.URL), err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
