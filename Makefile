@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: all deps test lint bench bench-scale up down clean demo rebuild
+.PHONY: all deps test lint bench bench-scale fuzz soak up down clean demo rebuild
 
 all: lint test
 
@@ -92,6 +92,34 @@ BENCH_LOAD ?= stream
 bench-scale: deps
 	@cd e2e && KAOPING_BENCH_SCALE=$(BENCH_SCALE) KAOPING_BENCH_LOAD=$(BENCH_LOAD) \
 		$(GO) test -count=1 -run '^TestScaleBench$$' -timeout 6h -v .
+
+# fuzz runs every fuzz target of the repository (each func Fuzz… in a _test.go
+# file) for FUZZTIME each, one after the other, and prints how many inputs
+# each tried. Inputs that fail are written to the package's testdata/fuzz/,
+# as go test does; commit them with the fix.
+FUZZTIME ?= 60s
+fuzz:
+	@command -v $(GO) >/dev/null || { echo "go is not installed (Go 1.26, see GUIDE.md)" >&2; exit 1; }
+	@summary=""; failed=""; \
+	for file in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' pkg services e2e | sort); do \
+		dir=$$(dirname "$$file"); \
+		for name in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' "$$file" | cut -d' ' -f2); do \
+			echo "== $$dir $$name ($(FUZZTIME))"; \
+			out=$$(cd "$$dir" && $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) . 2>&1) || failed="$$failed $$dir:$$name"; \
+			echo "$$out" | tail -n 3; \
+			execs=$$(echo "$$out" | grep -oE 'execs: [0-9]+' | tail -n 1 | cut -d' ' -f2); \
+			summary="$$summary$$(printf '%-40s %-32s %12s execs' "$$dir" "$$name" "$${execs:-?}")\n"; \
+		done; \
+	done; \
+	printf '\nfuzzing, %s per target:\n%b' "$(FUZZTIME)" "$$summary"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed" >&2; exit 1; fi
+
+# soak runs ingest at its benchmark rate for KAOPING_SOAK_DURATION (5m) on
+# loopback (e2e, the real binaries) and checks no error, no loss and flat
+# memory; its figures go to out/soak.txt. Not part of make test.
+soak: deps
+	@mkdir -p out
+	@cd e2e && KAOPING_SOAK=1 KAOPING_SOAK_OUT=$(CURDIR)/out/soak.txt $(GO) test -count=1 -timeout 30m -v -run '^TestSoak$$' . 2>&1 | grep -vE '^=== (RUN|PAUSE|CONT)'
 
 up: deps
 	@deploy/local/up.sh

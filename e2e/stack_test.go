@@ -113,6 +113,17 @@ func startStackOn(t *testing.T, ch *testkit.ClickHouse, env ...string) *stack {
 // (natsURL may list a cluster's).
 func startStackWith(t *testing.T, ch *testkit.ClickHouse, natsURL string, env ...string) *stack {
 	t.Helper()
+	s := newStack(t, ch, natsURL, env...)
+	for _, svc := range []string{"aggregator", "ingest", "scorer", "api"} {
+		s.start(svc)
+	}
+	return s
+}
+
+// newStack is startStackWith that starts no service yet (start or
+// startService does).
+func newStack(t *testing.T, ch *testkit.ClickHouse, natsURL string, env ...string) *stack {
+	t.Helper()
 	binaries(t)
 	dir := t.TempDir()
 	sources := filepath.Join(dir, "sources.yaml")
@@ -139,10 +150,17 @@ func startStackWith(t *testing.T, ch *testkit.ClickHouse, natsURL string, env ..
 		"KAOPING_AGGREGATOR_ACK_WAIT=3s",
 	)
 	s.env = append(s.env, env...) // the last value of a variable wins
-	for _, svc := range []string{"aggregator", "ingest", "scorer", "api"} {
-		s.start(svc)
-	}
 	return s
+}
+
+// startService is start with settings of that service alone added (its own
+// NATS user, say).
+func (s *stack) startService(svc string, env ...string) {
+	s.t.Helper()
+	common := s.env
+	s.env = append(append([]string(nil), common...), env...)
+	defer func() { s.env = common }()
+	s.start(svc)
 }
 
 func (s *stack) addr(svc string) string {

@@ -27,34 +27,12 @@ func SplitArray(raw []byte) ([][]byte, error) {
 		}
 		return nil, ErrNotArray
 	}
-	sc.i++
 	var out [][]byte
-	if sc.next() == ']' {
-		sc.i++
-	} else {
-		for {
-			sc.skipSpace()
-			start := sc.i
-			if err := sc.skipValue(); err != nil {
-				return nil, err
-			}
-			out = append(out, raw[start:sc.i:sc.i])
-			c := sc.next()
-			sc.i++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				sc.i--
-				if sc.i == len(sc.s) {
-					return nil, sc.fail("unexpected end")
-				}
-				return nil, sc.fail("want ',' or the end of the array")
-			}
-		}
-	}
-	if sc.skipSpace(); sc.i != len(sc.s) {
-		return nil, sc.fail("text after the value")
+	if err := elements(&sc, func(start, end int) bool {
+		out = append(out, raw[start:end:end])
+		return true
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -54,6 +54,24 @@ func FuzzSplitArray(f *testing.F) {
 	f.Add([]byte(`[1,"]",[2]]`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got, err := SplitArray(in)
+		// CountArray and EachElement, which ingest uses, agree with it.
+		n, cerr := CountArray(in)
+		if (err == nil) != (cerr == nil) || err != nil && err.Error() != cerr.Error() || err == nil && n != len(got) {
+			t.Fatalf("%q: SplitArray %d elements, %v; CountArray %d, %v", in, len(got), err, n, cerr)
+		}
+		if err == nil {
+			seen := 0
+			EachElement(in, func(i int, e []byte) bool {
+				if i != seen || !bytes.Equal(e, got[i]) {
+					t.Fatalf("%q: element %d is %q, want %q", in, i, e, got[i])
+				}
+				seen++
+				return true
+			})
+			if seen != len(got) {
+				t.Fatalf("%q: EachElement gave %d elements, want %d", in, seen, len(got))
+			}
+		}
 		if !utf8.Valid(in) {
 			if err == nil && bytes.ContainsAny(in, "\"") {
 				// Text that is not UTF-8 inside a string is refused, by design

@@ -5,10 +5,19 @@
 // asynchronous acks. Each batch carries a message id scoped to the source, so
 // the server drops a batch resent inside its duplicate window; the queries
 // drop every other copy (the first stored wins).
+//
+// A source connects as its own NATS user (deploy/nats), which may publish on
+// its subjects and read nothing else: connect with
+// nats.Connect(url, stream.ClientOptions(name, password)...). Since it cannot
+// read the stream, it cannot check whose message a duplicate ack names; its
+// message ids are therefore keyed with a secret of the publisher (WithIDKey;
+// by default one drawn at New), so that no other publisher can name one of its
+// batches in advance and have it dropped as a duplicate.
 package publish
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +37,22 @@ type Publisher struct {
 	validator *event.Validator
 	name      string
 	source    string
+	idKey     []byte
+}
+
+// Option changes a Publisher.
+type Option func(*Publisher)
+
+// WithIDKey keys the message ids of the publisher's batches with key. Every
+// process of one source that shares the key names the same batch with the
+// same id, so the server drops it when another process sends it again inside
+// the duplicate window (a restart that resends). Without it each Publisher
+// draws its own key: the server drops its own resends only, and a copy sent by
+// another process is stored and dropped by the queries (the first copy wins).
+// Keep the key as secret as the source's NATS password: who knows it can
+// take the source's message ids first.
+func WithIDKey(key []byte) Option {
+	return func(p *Publisher) { p.idKey = append([]byte(nil), key...) }
 }
 
 // Result is the stream's answer for one event.
@@ -44,7 +69,7 @@ type Result struct {
 // New returns a publisher of events of the source whose registry name is
 // name and whose CloudEvents source is source. The validator is shared and
 // may be nil, in which case one is compiled.
-func New(js jetstream.JetStream, name, source string, v *event.Validator) (*Publisher, error) {
+func New(js jetstream.JetStream, name, source string, v *event.Validator, opts ...Option) (*Publisher, error) {
 	if o, ok := stream.OriginOf(stream.SourceSubject(name)); !ok || o.Name != name {
 		return nil, fmt.Errorf("source name %q is not a subject token", name)
 	}
@@ -54,7 +79,14 @@ func New(js jetstream.JetStream, name, source string, v *event.Validator) (*Publ
 			return nil, err
 		}
 	}
-	return &Publisher{js: js, validator: v, name: name, source: source}, nil
+	p := &Publisher{js: js, validator: v, name: name, source: source, idKey: make([]byte, 32)}
+	if _, err := rand.Read(p.idKey); err != nil {
+		return nil, fmt.Errorf("message id key: %w", err)
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p, nil
 }
 
 // Event builds and validates an event of this publisher's source.
@@ -81,7 +113,9 @@ func (p *Publisher) PublishAll(ctx context.Context, events []event.Event) ([]Res
 			return nil, fmt.Errorf("event %s: source %q is not this publisher's %q", e.ID, e.Source, p.source)
 		}
 	}
-	return PublishBatches(ctx, p.js, stream.SourceSubject(p.name), p.name, events, nil)
+	// The ids are keyed: a duplicate ack names one of this key's messages,
+	// with no need to read the stream to check it.
+	return publishBatches(ctx, p.js, stream.SourceSubject(p.name), p.name, events, nil, p.idKey, false)
 }
 
 // PublishBatches packs already validated events into batch messages on
@@ -89,10 +123,16 @@ func (p *Publisher) PublishAll(ctx context.Context, events []event.Event) ([]Res
 // asynchronous acks and waits for all. header, when not nil, is added to
 // every message. Ingest uses it with its own subject after checking each
 // event against the token. Results are in the order of events, up to the
-// first failure.
+// first failure. The message ids are digests anyone can compute, so a
+// duplicate ack is checked by reading the message it names (see Send): the
+// caller must be allowed to read the stream, as ingest is.
 func PublishBatches(ctx context.Context, js jetstream.JetStream, subject, name string, events []event.Event, header nats.Header) ([]Result, error) {
+	return publishBatches(ctx, js, subject, name, events, header, nil, true)
+}
+
+func publishBatches(ctx context.Context, js jetstream.JetStream, subject, name string, events []event.Event, header nats.Header, idKey []byte, verify bool) ([]Result, error) {
 	maxBytes := int(js.Conn().MaxPayload()) - wire.Overhead - len(subject)
-	batches, err := Batches(subject, name, events, maxBytes)
+	batches, err := batches(subject, name, events, maxBytes, idKey)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +143,7 @@ func PublishBatches(ctx context.Context, js jetstream.JetStream, subject, name s
 			b.Msg.Header[k] = v
 		}
 	}
-	acks, err := Send(ctx, js, msgs)
+	acks, err := send(ctx, js, msgs, verify)
 	results := make([]Result, 0, len(events))
 	for i, ack := range acks {
 		for pos := range batches[i].Events {
@@ -122,6 +162,11 @@ type Batch struct {
 // Batches packs events, in order, into batch messages of at most maxBytes
 // of body. An event that alone is larger is an error: no message could carry it.
 func Batches(subject, name string, events []event.Event, maxBytes int) ([]Batch, error) {
+	return batches(subject, name, events, maxBytes, nil)
+}
+
+// batches is Batches with message ids keyed by idKey (nil: not keyed).
+func batches(subject, name string, events []event.Event, maxBytes int, idKey []byte) ([]Batch, error) {
 	var out []Batch
 	var raws []json.RawMessage
 	size := 2
@@ -129,7 +174,7 @@ func Batches(subject, name string, events []event.Event, maxBytes int) ([]Batch,
 		if len(raws) == 0 {
 			return
 		}
-		body, digest := wire.Batch(raws)
+		body, digest := wire.KeyedBatch(raws, idKey)
 		m := nats.NewMsg(subject)
 		m.Header.Set("Content-Type", wire.MediaBatch)
 		m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(name, digest))
@@ -157,8 +202,14 @@ func Batches(subject, name string, events []event.Event, maxBytes int) ([]Batch,
 // server drops a message whose id it saw inside its window, and names the
 // message it kept; if that one is not on the same subject (a source that
 // reused another's message id), the message is sent again under a fresh id,
-// so no publisher can make another's events disappear.
+// so no publisher can make another's events disappear. Checking reads the
+// stream: the caller must be allowed to (ingest is, a source is not).
 func Send(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) ([]*jetstream.PubAck, error) {
+	return send(ctx, js, msgs, true)
+}
+
+// send is Send; verify false trusts duplicate acks (keyed message ids).
+func send(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg, verify bool) ([]*jetstream.PubAck, error) {
 	futures := make([]jetstream.PubAckFuture, len(msgs))
 	for i, m := range msgs {
 		f, err := js.PublishMsgAsync(m)
@@ -177,7 +228,7 @@ func Send(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) ([]*jet
 		case <-ctx.Done():
 			return acks, ctx.Err()
 		}
-		if ack.Duplicate {
+		if ack.Duplicate && verify {
 			var err error
 			if ack, err = checkDuplicate(ctx, js, msgs[i], ack); err != nil {
 				return acks, err

@@ -11,6 +11,10 @@ const qCreateMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 const qAppliedMigrations = `SELECT DISTINCT name FROM schema_migrations`
 
+const qDatabaseExists = `SELECT count() FROM system.databases WHERE name = ?`
+
+const qMigrationsTableExists = `SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'`
+
 const qRecordMigration = `INSERT INTO schema_migrations (name, applied_ns)`
 
 // eventColumns is the column list of events, in the order of event.Record.

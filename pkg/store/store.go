@@ -116,11 +116,20 @@ func (s *Store) Watch(ctx context.Context, interval time.Duration, report func(e
 }
 
 func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
-	boot, err := clickhouse.Open(o.clickhouse("default"))
+	// The database is created only when it is missing, so a user who may not
+	// create one (deploy/clickhouse: only the writer may) starts once it
+	// exists. The first connection is to system, which every user may use:
+	// a user may be allowed its own database only.
+	boot, err := clickhouse.Open(o.clickhouse("system"))
 	if err != nil {
 		return nil, err
 	}
-	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+	var n uint64
+	err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
+	if err == nil && n == 0 {
+		// The name is a plain identifier (checked by Open), never input.
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+	}
 	boot.Close()
 	if err != nil {
 		return nil, fmt.Errorf("create database: %w", err)
@@ -149,10 +158,23 @@ func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
 
 // migrate applies schemas/clickhouse/*.sql in name order, each once. Every
 // statement is idempotent (IF NOT EXISTS), so two services migrating at once
-// is harmless.
+// is harmless. When every migration is applied it runs no DDL at all: a
+// service whose user may not create tables (deploy/clickhouse) starts once
+// the writer has migrated.
 func (s *Store) migrate(ctx context.Context) error {
-	if err := s.conn.Exec(ctx, qCreateMigrations); err != nil {
+	names, err := fs.Glob(schemas.ClickHouse, "clickhouse/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var n uint64
+	if err := s.conn.QueryRow(ctx, qMigrationsTableExists, s.db).Scan(&n); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
+	}
+	if n == 0 {
+		if err := s.conn.Exec(ctx, qCreateMigrations); err != nil {
+			return fmt.Errorf("migrations table: %w", err)
+		}
 	}
 	applied := map[string]bool{}
 	rows, err := s.conn.Query(ctx, qAppliedMigrations)
@@ -168,11 +190,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied[name] = true
 	}
 	rows.Close()
-	names, err := fs.Glob(schemas.ClickHouse, "clickhouse/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	for _, name := range names {
 		if applied[name] {
 			continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,7 +26,8 @@ func Connect(ctx context.Context, o Options, name string, log *slog.Logger, repo
 		report = func(error) {}
 	}
 	var declared atomic.Bool
-	nc, err := nats.Connect(o.URL,
+	url := Redacted(o.URL)
+	nc, err := nats.Connect(o.URL, append(ClientOptions(o.User, o.Password),
 		nats.Name(name),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
@@ -41,9 +44,9 @@ func Connect(ctx context.Context, o Options, name string, log *slog.Logger, repo
 				report(nil)
 			}
 		}),
-	)
+	)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("nats %s: %w", o.URL, err)
+		return nil, nil, fmt.Errorf("nats %s: %w", url, err)
 	}
 	js, err := jetstream.New(nc, jsOpts...)
 	if err != nil {
@@ -55,14 +58,32 @@ func Connect(ctx context.Context, o Options, name string, log *slog.Logger, repo
 		defer cancel()
 		return Ensure(ectx, js, o.Config)
 	}, func(err error, attempt int, wait time.Duration) {
-		log.Warn("nats not ready, retrying", "url", o.URL, "attempt", attempt, "err", err, "in", wait.String())
-		report(fmt.Errorf("nats %s: %w", o.URL, err))
+		log.Warn("nats not ready, retrying", "url", url, "attempt", attempt, "err", err, "in", wait.String())
+		report(fmt.Errorf("nats %s: %w", url, err))
 	})
 	if err != nil {
 		nc.Close()
-		return nil, nil, fmt.Errorf("nats %s: %w", o.URL, err)
+		return nil, nil, fmt.Errorf("nats %s: %w", url, err)
 	}
 	declared.Store(true)
 	report(nil)
 	return nc, js, nil
+}
+
+// Redacted is a NATS URL list with the secrets in it replaced by "xxxxx": the
+// password of a user:password@, or a token@ (a user name without a password
+// is a token to NATS). Fit for logs and errors.
+func Redacted(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := neturl.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = neturl.UserPassword(u.User.Username(), "xxxxx")
+			} else {
+				u.User = neturl.User("xxxxx")
+			}
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
 }

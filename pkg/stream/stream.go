@@ -116,6 +116,11 @@ func (c Config) Check() error {
 type Options struct {
 	// URL is a NATS server URL, or a comma-separated list of a cluster's.
 	URL string
+	// User and Password are the client's NATS credentials (deploy/nats: each
+	// service has its user); an empty User connects without any, as to the
+	// local stack's NATS. With a user, replies come to its own inbox prefix
+	// (InboxPrefix).
+	User, Password string
 	Config
 }
 
@@ -123,8 +128,12 @@ type Options struct {
 // returns their environment variables, for flagenv.Parse.
 func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.StringVar(&o.URL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	fs.StringVar(&o.User, "nats-user", "", "NATS user of this service (deploy/nats/users.conf); empty: none")
+	fs.StringVar(&o.Password, "nats-password", "", "password of the NATS user")
 	env := o.Config.RegisterFlags(fs)
 	env["nats-url"] = "KAOPING_NATS_URL"
+	env["nats-user"] = "KAOPING_NATS_USER"
+	env["nats-password"] = "KAOPING_NATS_PASSWORD"
 	return env
 }
 
@@ -132,6 +141,9 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 func (o Options) Check() error {
 	if o.URL == "" {
 		return fmt.Errorf("the NATS URL is empty (KAOPING_NATS_URL)")
+	}
+	if o.Password != "" && o.User == "" {
+		return fmt.Errorf("a NATS password without a user (KAOPING_NATS_PASSWORD without KAOPING_NATS_USER)")
 	}
 	return o.Config.Check()
 }

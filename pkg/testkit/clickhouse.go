@@ -203,6 +203,33 @@ func (c *ClickHouse) NewDatabase(t testing.TB) string {
 	return name
 }
 
+// AddUsers installs a users file (deploy/clickhouse/users.d/kaoping.xml) in
+// the server's users.d, as an operator adds users, and reloads the server's
+// configuration; the file stays across Restart. Values its from_env
+// attributes name come from the server's environment, which is the test
+// process's when the server started: set them (t.Setenv) before
+// StartClickHouse.
+func (c *ClickHouse) AddUsers(t testing.TB, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("testkit: users file: %v", err)
+	}
+	dir := filepath.Join(c.Dir, "users.d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.Base(path)), b, 0o644); err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	conn := c.Connect(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := conn.Exec(ctx, "SYSTEM RELOAD CONFIG"); err != nil {
+		t.Fatalf("testkit: reload clickhouse config: %v", err)
+	}
+}
+
 // Stop stops the server: SIGTERM, then SIGKILL if it has not exited in a few
 // seconds. It is safe to call more than once.
 func (c *ClickHouse) Stop() {

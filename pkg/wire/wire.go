@@ -9,6 +9,7 @@ package wire
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -119,21 +120,19 @@ func (it Item) ID() string {
 	if it.Attrs != nil {
 		return it.Attrs["id"]
 	}
-	var peek struct {
-		ID any `json:"id"`
-	}
-	if err := json.Unmarshal(it.Structured, &peek); err != nil {
-		return ""
-	}
-	id, _ := peek.ID.(string)
-	return id
+	return event.Peek(it.Structured).ID
 }
 
 // Batch returns the body of a batch message holding the given structured
 // events (compact JSON each), and a digest of it that names the batch in its
 // message id: the same events in the same order give the same id, so a batch
 // resent inside the duplicate window is dropped whole.
-func Batch(raws []json.RawMessage) (body []byte, digest string) {
+func Batch(raws []json.RawMessage) (body []byte, digest string) { return KeyedBatch(raws, nil) }
+
+// KeyedBatch is Batch with the digest keyed: HMAC-SHA256 with key instead of
+// SHA-256 (key nil: Batch). Only who holds the key can name a batch's message
+// id in advance, so no other publisher can take it first.
+func KeyedBatch(raws []json.RawMessage, key []byte) (body []byte, digest string) {
 	n := 2
 	for _, r := range raws {
 		n += len(r) + 1
@@ -147,7 +146,15 @@ func Batch(raws []json.RawMessage) (body []byte, digest string) {
 		body = append(body, r...)
 	}
 	body = append(body, ']')
-	sum := sha256.Sum256(body)
+	var sum []byte
+	if key == nil {
+		s := sha256.Sum256(body)
+		sum = s[:]
+	} else {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(body)
+		sum = mac.Sum(nil)
+	}
 	return body, "b:" + hex.EncodeToString(sum[:16])
 }
 

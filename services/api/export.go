@@ -43,7 +43,7 @@ func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
 	header := append([]string{"rank", "id", "name", "score", "grade"}, scoring.Indicators...)
 	_ = cw.Write(header)
 	for _, row := range rows {
-		rec := []string{"", row.ID, row.Name, "", ""}
+		rec := []string{"", spreadsheetSafe(row.ID), spreadsheetSafe(row.Name), "", ""}
 		if row.Rank != nil {
 			rec[0], rec[3], rec[4] = fmt.Sprint(*row.Rank), string(row.Score), *row.Grade
 		}
@@ -53,4 +53,15 @@ func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
 		_ = cw.Write(rec)
 	}
 	cw.Flush()
+}
+
+// spreadsheetSafe prefixes with ' a cell a spreadsheet would run as a formula
+// (SPEC §4): one that starts with =, +, - or @, and, as OWASP advises, a tab or
+// a carriage return. Excel and WPS show the text without the quote. Only ids
+// and names need it: every other cell is a number or a grade.
+func spreadsheetSafe(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }

@@ -18,7 +18,7 @@ func envOf(m map[string]string) func(string) string {
 
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
-		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081"}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second,
+		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081"}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second, Rate: DefaultRate,
 		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}},
 	}
 	tests := []struct {
@@ -35,10 +35,12 @@ func TestParseConfig(t *testing.T) {
 				"KAOPING_INGEST_ADDR": ":9000", "KAOPING_NATS_URL": "nats://n:4222", "KAOPING_SOURCES": "/etc/s.yaml",
 				"KAOPING_INGEST_MAX_BODY_BYTES": "1024", "KAOPING_INGEST_DRAIN_DELAY": "5s",
 				"KAOPING_INGEST_PUBLISH_TIMEOUT": "3s", "KAOPING_STREAM_REPLICAS": "3", "KAOPING_STREAM_DUPLICATE_WINDOW": "2h",
+				"KAOPING_INGEST_RATE": "5000", "KAOPING_INGEST_BURST": "20000",
 			},
 			want: func(c *Config) {
 				c.HTTP.Addr, c.NATS.URL, c.Sources, c.MaxBodyBytes, c.HTTP.DrainDelay = ":9000", "nats://n:4222", "/etc/s.yaml", 1024, 5*time.Second
 				c.PublishTimeout, c.NATS.Replicas, c.NATS.DuplicateWindow = 3*time.Second, 3, 2*time.Hour
+				c.Rate, c.Burst = 5000, 20000
 			},
 		},
 		{
@@ -49,6 +51,9 @@ func TestParseConfig(t *testing.T) {
 		},
 		{name: "bad environment value", env: map[string]string{"KAOPING_INGEST_MAX_BODY_BYTES": "10MiB"}, wantErr: "KAOPING_INGEST_MAX_BODY_BYTES"},
 		{name: "zero limit", args: []string{"--max-body-bytes", "0"}, wantErr: "max-body-bytes"},
+		{name: "no rate limit", args: []string{"--rate", "0"}, want: func(c *Config) { c.Rate = 0 }},
+		{name: "negative rate", env: map[string]string{"KAOPING_INGEST_RATE": "-1"}, wantErr: "KAOPING_INGEST_RATE"},
+		{name: "negative burst", args: []string{"--burst=-5"}, wantErr: "KAOPING_INGEST_BURST"},
 		{name: "unknown flag", args: []string{"--port", "1"}, wantErr: "port"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "serve"},
 	}
@@ -85,6 +90,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 		"max-body-bytes": "KAOPING_INGEST_MAX_BODY_BYTES", "drain-delay": "KAOPING_INGEST_DRAIN_DELAY",
 		"publish-timeout": "KAOPING_INGEST_PUBLISH_TIMEOUT", "stream-replicas": "KAOPING_STREAM_REPLICAS",
 		"duplicate-window": "KAOPING_STREAM_DUPLICATE_WINDOW",
+		"rate":             "KAOPING_INGEST_RATE", "burst": "KAOPING_INGEST_BURST",
 	} {
 		if !strings.Contains(out.String(), "--"+flagName) || !strings.Contains(out.String(), env) {
 			t.Errorf("--help lacks %s / %s:\n%s", flagName, env, out.String())

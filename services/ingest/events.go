@@ -1,12 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -18,14 +19,22 @@ import (
 	"kaoping/pkg/stream"
 	"kaoping/services/ingest/internal/dedupe"
 	"kaoping/services/ingest/internal/intake"
+	"kaoping/services/ingest/internal/ratelimit"
 )
 
-// answer is the body of a 200 from POST /v1/events (SPEC §6).
+// answer is the body of a 200 from POST /v1/events (SPEC §6). Rejected
+// lists the first maxListedRejections rejections; RejectedTotal counts them
+// all, so that no body, however many bad events it carries, gets a large
+// answer.
 type answer struct {
-	Accepted   int                `json:"accepted"`
-	Duplicates int                `json:"duplicates"`
-	Rejected   []intake.Rejection `json:"rejected"`
+	Accepted      int                `json:"accepted"`
+	Duplicates    int                `json:"duplicates"`
+	Rejected      []intake.Rejection `json:"rejected"`
+	RejectedTotal int                `json:"rejected_total"`
 }
+
+// maxListedRejections bounds the rejections an answer lists.
+const maxListedRejections = 1000
 
 // handleEvents is POST /v1/events: authenticate the token, read the body,
 // validate and authorize each event on its own, publish the valid ones and
@@ -45,7 +54,13 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			return
 		}
 
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.MaxBodyBytes))
+		// A source in debt with its rate limit is told to wait before its
+		// body is read: it costs nothing.
+		if wait, must := d.Limiter.Wait(grant.Source.Name); must {
+			tooMany(w, m, wait)
+			return
+		}
+		body, err := readBody(w, r, d.MaxBodyBytes)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -55,7 +70,7 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			obs.WriteError(w, http.StatusBadRequest, "read body: "+err.Error())
 			return
 		}
-		subs, err := intake.Decode(r.Header, body)
+		req, err := intake.DecodeRequest(r.Header, body)
 		if err != nil {
 			status := http.StatusBadRequest
 			if errors.Is(err, intake.ErrMediaType) {
@@ -64,19 +79,23 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			obs.WriteError(w, status, err.Error())
 			return
 		}
+		if wait, ok := d.Limiter.Take(grant.Source.Name, req.Len()); !ok {
+			tooMany(w, m, wait)
+			return
+		}
 
 		// Without the streams nothing can be published; the events are still
 		// checked so that a request with none valid gets its answer.
 		js, ready := d.Streams.JetStream()
 		now := d.Now()
-		rules := intake.Rules{Grant: grant, Now: now}
+		rules := intake.Rules{Grant: grant, Now: now, MaxRejections: maxListedRejections}
 		if ready {
 			rules.MaxMessageBytes = js.Conn().MaxPayload()
 		}
-		events, rejected := intake.Check(d.Validator, rules, subs)
-		ans := answer{Rejected: rejected}
-		fresh, keys := d.fresh(events, now)
-		ans.Duplicates = len(events) - len(fresh)
+		out := intake.CheckRequest(d.Validator, rules, req)
+		ans := answer{Rejected: out.Rejected, RejectedTotal: out.RejectedTotal}
+		fresh, keys := d.fresh(out.Events, now)
+		ans.Duplicates = len(out.Events) - len(fresh)
 		if len(fresh) > 0 {
 			if !ready {
 				w.Header().Set("Retry-After", "1")
@@ -110,10 +129,32 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			m.events.WithLabelValues(resultDuplicate).Add(float64(ans.Duplicates))
 		}
 		// Rejections count once they are told; a 503 is sent again whole.
-		m.events.WithLabelValues(resultRejected).Add(float64(len(ans.Rejected)))
-		d.Log.Info("events", "source", grant.Source.URI, "accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", len(ans.Rejected))
+		m.events.WithLabelValues(resultRejected).Add(float64(ans.RejectedTotal))
+		d.Log.Info("events", "source", grant.Source.URI, "accepted", ans.Accepted, "duplicates", ans.Duplicates, "rejected", ans.RejectedTotal)
 		obs.WriteJSON(w, http.StatusOK, ans)
 	})
+}
+
+// readBody reads a request body of at most limit bytes (past it: an
+// *http.MaxBytesError), in one allocation when the client said its length.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1))
+		_, err := buf.ReadFrom(body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(body)
+}
+
+// tooMany answers 429: the source sent more events than its rate limit
+// allows; it may send again after the wait.
+func tooMany(w http.ResponseWriter, m *metrics, wait time.Duration) {
+	m.rateLimited.Inc()
+	secs := ratelimit.RetryAfter(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	obs.WriteError(w, http.StatusTooManyRequests,
+		fmt.Sprintf("rate limit: this source sent more events than it may per second; nothing was stored, send again in %d s", secs))
 }
 
 // fresh returns the events ingest has not accepted before inside the

@@ -24,6 +24,7 @@ import (
 	"kaoping/pkg/wire"
 	"kaoping/services/ingest/internal/dedupe"
 	"kaoping/services/ingest/internal/intake"
+	"kaoping/services/ingest/internal/ratelimit"
 )
 
 const testRegistry = `
@@ -70,9 +71,12 @@ type fixtureOpts struct {
 	maxBody        int64
 	publishTimeout time.Duration
 	noStreams      bool // the streams are not declared yet
+	limits         ratelimit.Limits
+	now            func() time.Time // the limiter's clock; nil: time.Now
+	logs           io.Writer        // where the handler logs (at debug level); nil: nowhere
 }
 
-func newFixture(t *testing.T, o fixtureOpts) *fixture {
+func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	t.Helper()
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
@@ -95,13 +99,18 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		streams.Set(js)
 	}
 	reg := obs.NewRegistry()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logTo := io.Writer(io.Discard)
+	if o.logs != nil {
+		logTo = o.logs
+	}
+	log := slog.New(slog.NewJSONHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := obs.NewServer(obs.HTTPConfig{}, reg, obs.NewProbe(reg, "ingest"), log)
 	srv.Handle(NewServer(Deps{
 		Log: log, Metrics: reg, Validator: v, Sources: registry, Streams: streams,
 		Index: dedupe.New(time.Hour), Instance: "test",
 		MaxBodyBytes: o.maxBody, PublishTimeout: o.publishTimeout,
-		Now: func() time.Time { return testNow },
+		Limiter: ratelimit.New(o.limits, o.now),
+		Now:     func() time.Time { return testNow },
 	}))
 	return &fixture{nats: n, js: js, metrics: reg, handler: srv.Handler()}
 }
@@ -391,7 +400,7 @@ func rejExact(index int, id, reason string) intake.Rejection {
 	return intake.Rejection{Index: index, ID: id, Error: "=" + reason}
 }
 
-func (f *fixture) check(t *testing.T, i int, s step) {
+func (f *fixture) check(t testing.TB, i int, s step) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/v1/events", strings.NewReader(s.body))
 	for k, v := range s.header {
@@ -423,6 +432,9 @@ func (f *fixture) check(t *testing.T, i int, s step) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatalf("step %d: %v in %s", i, err, body)
 	}
+	if got.RejectedTotal != len(got.Rejected) {
+		t.Errorf("step %d: rejected_total %d for %d rejections listed", i, got.RejectedTotal, len(got.Rejected))
+	}
 	if got.Accepted != s.want.Accepted || got.Duplicates != s.want.Duplicates || len(got.Rejected) != len(s.want.Rejected) {
 		t.Fatalf("step %d: got %s, want accepted %d, duplicates %d, %d rejected",
 			i, body, s.want.Accepted, s.want.Duplicates, len(s.want.Rejected))
@@ -439,7 +451,7 @@ func (f *fixture) check(t *testing.T, i int, s step) {
 	}
 }
 
-func assertSameEvents(t *testing.T, got, want []string) {
+func assertSameEvents(t testing.TB, got, want []string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("stream holds %d events, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))

@@ -19,6 +19,7 @@ import (
 	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 	"kaoping/services/ingest/internal/dedupe"
+	"kaoping/services/ingest/internal/ratelimit"
 )
 
 func main() { lifecycle.Main("ingest", run) }
@@ -57,7 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Log: log, Metrics: reg, Validator: validator, Sources: registry, Streams: streams,
 		Index: index, Instance: instance,
 		MaxBodyBytes: cfg.MaxBodyBytes, PublishTimeout: cfg.PublishTimeout,
+		Limiter: ratelimit.New(ratelimit.Limits{Rate: cfg.Rate, Burst: cfg.Burst}, nil),
 	}))
+	log.Info("rate limit", "events_per_second_per_source", cfg.Rate, "burst", cfg.Burst)
 
 	var g lifecycle.Group
 	g.Go("http", srv.Run)

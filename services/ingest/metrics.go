@@ -16,6 +16,7 @@ type metrics struct {
 	events          *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
 	publishFailures prometheus.Counter
+	rateLimited     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -33,8 +34,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "kaoping_ingest_publish_failures_total",
 			Help: "Requests answered 503 because JetStream did not acknowledge their events.",
 		}),
+		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kaoping_ingest_rate_limited_requests_total",
+			Help: "Requests answered 429 because their source sent more events per second than its rate limit.",
+		}),
 	}
-	reg.MustRegister(m.events, m.requestDuration, m.publishFailures)
+	reg.MustRegister(m.events, m.requestDuration, m.publishFailures, m.rateLimited)
 	// Every result is exported from the start, so rates work before the first event.
 	for _, r := range []string{resultAccepted, resultDuplicate, resultRejected} {
 		m.events.WithLabelValues(r)

@@ -12,6 +12,7 @@ import (
 	"kaoping/pkg/obs"
 	"kaoping/pkg/sources"
 	"kaoping/services/ingest/internal/dedupe"
+	"kaoping/services/ingest/internal/ratelimit"
 )
 
 // Deps is what ingest's HTTP surface needs.
@@ -32,6 +33,8 @@ type Deps struct {
 	MaxBodyBytes int64
 	// PublishTimeout bounds the wait for JetStream's acknowledgements (503 past it).
 	PublishTimeout time.Duration
+	// Limiter bounds each source's events per second (429 past it); nil: no limit.
+	Limiter *ratelimit.Limiter
 	// Now is the clock of ingestion time; nil means time.Now.
 	Now func() time.Time
 }

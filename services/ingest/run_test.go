@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -271,6 +272,17 @@ func TestLocalStackRegistry(t *testing.T) {
 		if _, ok := r.ByName(name); !ok {
 			t.Errorf("the simulator's source %q is not registered", name)
 		}
+		// Its token (the bench sends with it) is known by its hash alone.
+		if g, ok := r.Lookup("kaoping-dev-" + name + "-token"); !ok || g.Source.Name != name {
+			t.Errorf("the token of %s: %+v, %v", name, g, ok)
+		}
+	}
+	b, err := os.ReadFile("../../deploy/local/sources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if regexp.MustCompile(`(?m)^\s*token:`).Match(b) {
+		t.Error("deploy/local/sources.yaml holds a token itself; give its token_sha256")
 	}
 }
 

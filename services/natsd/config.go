@@ -33,9 +33,18 @@ type config struct {
 	Sync string
 	// MaxPayload is the largest message the server takes.
 	MaxPayload int
+	// Config is a nats-server configuration file (deploy/nats/kaoping.conf)
+	// whose users and permissions the server enforces; empty: no users, any
+	// client may do anything (the local stack, on loopback). The flags above
+	// override its listen address, store, sync and max payload.
+	Config string
+	// User and Password are what natsd's own connection, which declares the
+	// streams, logs in with when Config has users (user default: natsd).
+	User, Password string
 }
 
-const about = "kaoping's NATS server with JetStream (the local stack's); declares kaoping's streams once ready."
+const about = "kaoping's NATS server with JetStream (the local stack's); declares kaoping's streams once ready.\n" +
+	"natsd users --sources FILE prints the NATS users and permissions of a source registry (deploy/nats/users.conf)."
 
 // parseConfig reads args (args[0] is the program name) over getenv over the
 // defaults. On --help it prints every setting to out and returns flag.ErrHelp.
@@ -46,11 +55,15 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		c.HTTP.RegisterFlags(fs, "natsd", "http-addr", "127.0.0.1:8222"),
 		c.Streams.RegisterFlags(fs),
 		map[string]string{"addr": "KAOPING_NATSD_ADDR", "store-dir": "KAOPING_NATSD_STORE_DIR",
-			"sync": "KAOPING_NATSD_SYNC", "max-payload": "KAOPING_NATSD_MAX_PAYLOAD"})
+			"sync": "KAOPING_NATSD_SYNC", "max-payload": "KAOPING_NATSD_MAX_PAYLOAD", "config": "KAOPING_NATSD_CONFIG",
+			"nats-user": "KAOPING_NATS_USER", "nats-password": "KAOPING_NATS_PASSWORD"})
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:4222", "host:port of the NATS client listener (port 0: a free port)")
 	fs.StringVar(&c.StoreDir, "store-dir", ".data/nats", "directory of the JetStream store")
 	fs.StringVar(&c.Sync, "sync", "always", `"always": sync every stored message to disk before acknowledging it (durable across a power cut); or an interval such as 2m`)
 	fs.IntVar(&c.MaxPayload, "max-payload", 1<<20, "largest message in bytes the server takes (a batch of events travels in one)")
+	fs.StringVar(&c.Config, "config", "", "nats-server configuration file with kaoping's users and permissions (deploy/nats/kaoping.conf); empty: no users")
+	fs.StringVar(&c.User, "nats-user", "", "user of natsd's own connection when --config has users (default natsd)")
+	fs.StringVar(&c.Password, "nats-password", "", "password of that user")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return config{}, err
 	}

@@ -33,6 +33,9 @@ const (
 // becomes ready and serves until ctx is done; then it stops the HTTP server
 // and the NATS server (which flushes the JetStream store).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 1 && args[1] == "users" {
+		return runUsers(args[1:], stdout)
+	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
@@ -50,17 +53,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		port = server.RANDOM_PORT
 	}
 	syncEvery, _ := cfg.syncInterval() // validated by parseConfig
-	ns, err := server.NewServer(&server.Options{
-		ServerName:   "kaoping-natsd",
-		Host:         host,
-		Port:         port,
-		JetStream:    true,
-		StoreDir:     storeDir,
-		NoSigs:       true, // run owns the signals
-		SyncAlways:   syncEvery == 0,
-		SyncInterval: syncEvery,
-		MaxPayload:   int32(cfg.MaxPayload),
-	})
+	opts := &server.Options{}
+	if cfg.Config != "" {
+		// The file's users and permissions; natsd's flags set the rest.
+		if opts, err = server.ProcessConfigFile(cfg.Config); err != nil {
+			return fmt.Errorf("--config (KAOPING_NATSD_CONFIG): %w", err)
+		}
+	}
+	opts.ServerName = "kaoping-natsd"
+	opts.Host, opts.Port = host, port
+	opts.JetStream, opts.StoreDir = true, storeDir
+	opts.NoSigs = true // run owns the signals
+	opts.SyncAlways, opts.SyncInterval = syncEvery == 0, syncEvery
+	opts.MaxPayload = int32(cfg.MaxPayload)
+	ns, err := server.NewServer(opts)
 	if err != nil {
 		return fmt.Errorf("nats server: %w", err)
 	}
@@ -83,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		log.Info("nats ready", "url", ns.ClientURL(), "store_dir", storeDir)
-		if err := ensureStreams(ctx, ns, cfg.Streams); err != nil {
+		if err := ensureStreams(ctx, ns, cfg.Streams, cfg.credentials(opts)); err != nil {
 			return err
 		}
 		probe.Pass("nats")
@@ -117,9 +123,22 @@ func waitReady(ctx context.Context, ns *server.Server, fatal <-chan string) erro
 	return nil
 }
 
+// credentials are what natsd's own connection logs in with: none on a server
+// without users, else --nats-user (default natsd) and --nats-password.
+func (c config) credentials(opts *server.Options) []nats.Option {
+	if len(opts.Users) == 0 && len(opts.Nkeys) == 0 {
+		return nil
+	}
+	user := c.User
+	if user == "" {
+		user = stream.UserNatsd
+	}
+	return stream.ClientOptions(user, c.Password)
+}
+
 // ensureStreams declares kaoping's streams through an in-process connection.
-func ensureStreams(ctx context.Context, ns *server.Server, sc stream.Config) error {
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("natsd"))
+func ensureStreams(ctx context.Context, ns *server.Server, sc stream.Config, creds []nats.Option) error {
+	nc, err := nats.Connect("", append(creds, nats.InProcessServer(ns), nats.Name("natsd"))...)
 	if err != nil {
 		return fmt.Errorf("connect in process: %w", err)
 	}

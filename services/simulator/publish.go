@@ -19,6 +19,9 @@ import (
 	"kaoping/services/simulator/internal/district"
 )
 
+// simulatorIDKey keys the message ids of the simulator's batches.
+const simulatorIDKey = "kaoping-simulator"
+
 // publishReport counts what the stream answered, per event type.
 type publishReport struct {
 	Types      []typeReport // in the order of event.Types
@@ -43,9 +46,12 @@ func (r publishReport) Rate() float64 {
 
 // publishDistrict connects to NATS, declares the streams and publishes d.
 func publishDistrict(ctx context.Context, cfg config, d *district.District, stdout io.Writer) (publishReport, error) {
-	nc, err := nats.Connect(cfg.NATS.URL, nats.Name("kaoping-simulator"))
+	// One connection publishes for every source: on a server with the users
+	// of deploy/nats no user may (a source publishes only its own subjects),
+	// so the simulator is a tool of the local stack's NATS, which has none.
+	nc, err := nats.Connect(cfg.NATS.URL, append(stream.ClientOptions(cfg.NATS.User, cfg.NATS.Password), nats.Name("kaoping-simulator"))...)
 	if err != nil {
-		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", cfg.NATS.URL, err)
+		return publishReport{}, fmt.Errorf("connect to NATS at %s: %w", stream.Redacted(cfg.NATS.URL), err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
@@ -84,7 +90,10 @@ func publishEvents(ctx context.Context, js jetstream.JetStream, drafts []distric
 	for _, src := range district.Sources {
 		// The simulator's sources are registered under the last segment of their
 		// URI (deploy/local/sources.yaml): /sources/hotline publishes as hotline.
-		if pubs[src], err = publish.New(js, path.Base(src), src, v); err != nil {
+		// One message id key for every run, so that a second run's batches are
+		// dropped as duplicates; it is public, as the simulator is a tool of
+		// the local stack, whose NATS has no users.
+		if pubs[src], err = publish.New(js, path.Base(src), src, v, publish.WithIDKey([]byte(simulatorIDKey))); err != nil {
 			return publishReport{}, err
 		}
 	}

@@ -230,7 +230,7 @@ func (a *Aggregator) flush(ctx context.Context, b *batch) {
 	a.m.batchEvents.Observe(float64(b.events))
 	if err := a.insert(ctx, b, allOf(b)); err != nil {
 		// Not acknowledged: the messages come back after AckWait.
-		a.log.Error("batch not stored; it will be redelivered", "err", err, "messages", len(b.msgs))
+		a.log.Error("batch not stored; it will be redelivered", "err", excerpt(err.Error()), "messages", len(b.msgs))
 		return
 	}
 	var last uint64
@@ -244,7 +244,7 @@ func (a *Aggregator) flush(ctx context.Context, b *batch) {
 				return
 			}
 			a.m.deadLetters.Inc()
-			a.log.Warn("event dead-lettered", "subject", msg.Subject(), "reason", dl.Header.Get(stream.HeaderReason))
+			a.log.Warn("event dead-lettered", "subject", msg.Subject(), "reason", excerpt(dl.Header.Get(stream.HeaderReason)))
 		}
 		if err := msg.DoubleAck(ctx); err != nil {
 			a.log.Warn("ack failed; the message will be redelivered and dropped as a duplicate", "err", err)

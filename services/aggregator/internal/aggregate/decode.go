@@ -25,6 +25,15 @@ const (
 	maxBodyBytes   = 64 << 10
 )
 
+// maxLoggedBytes bounds a reason or an error in a log line. Logs never hold
+// an event's body; a reason quotes at most 64 code points of a value (the
+// validator's rule), and an error of ClickHouse that echoes data is cut here.
+// The dead letter keeps the reason whole (1 KiB) and the body, for admins.
+const maxLoggedBytes = 256
+
+// excerpt is s fit for a log line: one line, at most maxLoggedBytes.
+func excerpt(s string) string { return cut(s, maxLoggedBytes) }
+
 // decoded is what one message of the events stream turned into.
 type decoded struct {
 	records []event.Record

@@ -49,7 +49,7 @@ func (a *Aggregator) insert(ctx context.Context, b *batch, idx []int) error {
 		}
 		if pingErr := a.store.Ping(ctx); pingErr != nil {
 			a.health.Set("clickhouse", fmt.Errorf("insert failed and ClickHouse does not answer: %w", pingErr))
-			a.log.Warn("ClickHouse away; holding the batch", "events", n, "err", err, "retry_in", wait.String())
+			a.log.Warn("ClickHouse away; holding the batch", "events", n, "err", excerpt(err.Error()), "retry_in", wait.String())
 		} else if refusals++; refusals >= 3 {
 			if len(idx) == 1 {
 				a.refuse(b, idx[0], err)
@@ -61,7 +61,7 @@ func (a *Aggregator) insert(ctx context.Context, b *batch, idx []int) error {
 			}
 			return a.insert(ctx, b, idx[half:])
 		} else {
-			a.log.Warn("ClickHouse refused the batch; retrying", "events", n, "err", err, "attempt", refusals)
+			a.log.Warn("ClickHouse refused the batch; retrying", "events", n, "err", excerpt(err.Error()), "attempt", refusals)
 		}
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("insert %d events: %w", n, ctx.Err())

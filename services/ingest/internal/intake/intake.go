@@ -69,49 +69,113 @@ type Submission struct {
 	Data []byte
 }
 
-// ID is the event's id as given, or "" when it has none that is a string.
-func (s Submission) ID() string {
+// ID is the event's id as given, or "" when it has none that is a string; an
+// id longer than an event may have is cut (see Rejection.ID).
+func (s Submission) ID() string { return cutID(s.attributes().ID) }
+
+// attributes are the submission's id, source and type as given, unchecked.
+func (s Submission) attributes() event.Attributes {
 	if s.Attrs != nil {
-		return s.Attrs["id"]
+		return event.Attributes{ID: s.Attrs["id"], Source: s.Attrs["source"], Type: s.Attrs["type"]}
 	}
-	var peek struct {
-		ID any `json:"id"`
+	return event.Peek(s.Structured)
+}
+
+// maxIDRunes is the longest id an event may have (the envelope schema's
+// maxLength); an answer echoes at most that much of a longer one.
+const maxIDRunes = 256
+
+// cutID shortens an id past maxIDRunes to its first maxIDRunes code points
+// and "…", so that no answer grows with the ids a body carries.
+func cutID(id string) string {
+	n := 0
+	for i := range id {
+		if n == maxIDRunes {
+			return id[:i] + "…"
+		}
+		n++
 	}
-	if err := json.Unmarshal(s.Structured, &peek); err != nil {
-		return ""
-	}
-	id, _ := peek.ID.(string)
 	return id
 }
 
+// Request is a decoded request body: the events it carries, not yet
+// validated, handed out one at a time so that a body of millions of tiny
+// elements costs no memory per element.
+type Request struct {
+	one   *Submission // structured or binary mode
+	batch []byte      // a batch body that is a JSON array
+	n     int
+}
+
+// Len is the number of events the request carries.
+func (r Request) Len() int { return r.n }
+
+// Each calls fn with each submission in request order until fn returns false.
+func (r Request) Each(fn func(i int, s Submission) bool) {
+	if r.one != nil {
+		fn(0, *r.one)
+		return
+	}
+	event.EachElement(r.batch, func(i int, elem []byte) bool {
+		return fn(i, Submission{Structured: elem})
+	})
+}
+
 // Decode reads the events of a request from its headers and body (see the
-// package comment for the modes). An empty batch gives no submissions and no
-// error.
+// package comment for the modes), all at once. An empty batch gives no
+// submissions and no error.
 func Decode(h http.Header, body []byte) ([]Submission, error) {
-	media, err := mediaType(h.Get("Content-Type"))
+	r, err := DecodeRequest(h, body)
 	if err != nil {
 		return nil, err
 	}
+	subs := make([]Submission, 0, r.Len())
+	r.Each(func(_ int, s Submission) bool {
+		subs = append(subs, s)
+		return true
+	})
+	return subs, nil
+}
+
+// DecodeRequest reads a request from its headers and body (see the package
+// comment for the modes). The whole body is checked first: a body that is not
+// JSON, or a batch that is not an array, is an error before any event of it is
+// looked at.
+func DecodeRequest(h http.Header, body []byte) (Request, error) {
+	media, err := mediaType(h.Get("Content-Type"))
+	if err != nil {
+		return Request{}, err
+	}
 	if !utf8.Valid(body) {
-		return nil, ErrNotJSON
+		return Request{}, ErrNotJSON
 	}
 	batch := media == MediaBatch || (media == MediaJSON || media == "") && h.Get("Ce-Specversion") == "" && firstByte(body) == '['
 	if batch {
-		return splitBatch(body)
+		n, err := event.CountArray(body)
+		switch {
+		case errors.Is(err, event.ErrNotArray):
+			return Request{}, ErrNotBatch
+		case err != nil:
+			return Request{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
+		}
+		return Request{batch: body, n: n}, nil
 	}
 	if !json.Valid(body) {
-		return nil, ErrNotJSON
+		return Request{}, ErrNotJSON
 	}
+	var one Submission
 	switch {
 	case media == MediaStructured:
-		return []Submission{{Structured: body}}, nil
+		one = Submission{Structured: body}
 	case h.Get("Ce-Specversion") != "":
-		return []Submission{binary(h, media, body)}, nil
+		one = binary(h, media, body)
 	case media == MediaJSON || media == "":
-		return []Submission{{Structured: body}}, nil
+		one = Submission{Structured: body}
+	default:
+		return Request{}, fmt.Errorf("%w %q: send %s, %s, or CloudEvents binary mode (ce-* headers) with %s",
+			ErrMediaType, media, MediaStructured, MediaBatch, MediaJSON)
 	}
-	return nil, fmt.Errorf("%w %q: send %s, %s, or CloudEvents binary mode (ce-* headers) with %s",
-		ErrMediaType, media, MediaStructured, MediaBatch, MediaJSON)
+	return Request{one: &one, n: 1}, nil
 }
 
 // mediaType is the lower-case media type of a Content-Type, "" when absent.
@@ -126,23 +190,6 @@ func mediaType(contentType string) (string, error) {
 		return "", fmt.Errorf("%w %q: %v", ErrMediaType, contentType, err)
 	}
 	return media, nil
-}
-
-// splitBatch reads a batch body in one pass of the event scanner: a body that
-// is not JSON is ErrNotJSON, JSON that is not an array ErrNotBatch.
-func splitBatch(body []byte) ([]Submission, error) {
-	raws, err := event.SplitArray(body)
-	switch {
-	case errors.Is(err, event.ErrNotArray):
-		return nil, ErrNotBatch
-	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
-	}
-	subs := make([]Submission, len(raws))
-	for i, raw := range raws {
-		subs[i] = Submission{Structured: raw}
-	}
-	return subs, nil
 }
 
 func firstByte(b []byte) byte {
@@ -187,7 +234,9 @@ func headerValue(v string) string {
 type Rejection struct {
 	// Index is the event's place in the request, from 0.
 	Index int `json:"index"`
-	// ID is the event's id as given, "" when it had none.
+	// ID is the event's id as given, "" when it had none that is a string;
+	// an id longer than 256 code points (no valid event has one) is cut to
+	// them and "…".
 	ID string `json:"id"`
 	// Error is the reason: the validator's, or Forbidden.
 	Error string `json:"error"`
@@ -204,29 +253,48 @@ type Rules struct {
 	// max_payload); 0 means no limit. A larger event could never be stored, so
 	// it is rejected rather than failing its whole request again and again.
 	MaxMessageBytes int64
+	// MaxRejections bounds the rejections an Outcome lists; the others are
+	// only counted. 0 lists them all.
+	MaxRejections int
 }
 
-// Check validates each submission on its own against the event contract, then
-// against what the token's source may send, the ingestion time and the message
-// size. It returns the events to publish and the rejections, both in request
-// order; rejected is never nil, so it encodes as [].
-//
-// Validation comes before authorization so that a source learns what is wrong
-// with a malformed event; an event is forbidden only when it is otherwise valid
-// and names another source or a type the token does not allow.
+// Outcome is what became of a request's events.
+type Outcome struct {
+	// Events are the events to publish, in request order.
+	Events []event.Event
+	// Rejected are the first Rules.MaxRejections rejections, in request
+	// order; never nil, so it encodes as [].
+	Rejected []Rejection
+	// RejectedTotal counts every rejection, listed or not.
+	RejectedTotal int
+}
+
+// CheckRequest checks every event of a request on its own (see check) and
+// lists the first r.MaxRejections rejections: however many events a body
+// carries, the answer stays small.
+func CheckRequest(v *event.Validator, r Rules, req Request) Outcome {
+	out := Outcome{Rejected: []Rejection{}}
+	req.Each(func(i int, s Submission) bool {
+		e, err := r.check(v, s)
+		if err != nil {
+			out.RejectedTotal++
+			if r.MaxRejections <= 0 || len(out.Rejected) < r.MaxRejections {
+				out.Rejected = append(out.Rejected, Rejection{Index: i, ID: s.ID(), Error: err.Error()})
+			}
+			return true
+		}
+		out.Events = append(out.Events, e)
+		return true
+	})
+	return out
+}
+
+// Check is CheckRequest on submissions already collected, listing every
+// rejection; rejected is never nil, so it encodes as [].
 func Check(v *event.Validator, r Rules, subs []Submission) (events []event.Event, rejected []Rejection) {
 	rejected = []Rejection{}
 	for i, s := range subs {
-		e, err := s.parse(v)
-		switch {
-		case err != nil:
-		case e.Source != r.Grant.Source.URI || !r.Grant.Allows(e.Type):
-			err = errors.New(Forbidden)
-		default:
-			if err = e.CheckIngestTime(r.Now); err == nil {
-				err = fits(e, r.MaxMessageBytes)
-			}
-		}
+		e, err := r.check(v, s)
 		if err != nil {
 			rejected = append(rejected, Rejection{Index: i, ID: s.ID(), Error: err.Error()})
 			continue
@@ -234,6 +302,33 @@ func Check(v *event.Validator, r Rules, subs []Submission) (events []event.Event
 		events = append(events, e)
 	}
 	return events, rejected
+}
+
+// errForbidden is the error of an event the token may not send.
+var errForbidden = errors.New(Forbidden)
+
+// check checks one submission: first whether the token may send it, from the
+// source and type a cheap look at its text finds (an event of another source,
+// or of a type the token may not send, is forbidden whatever else is wrong
+// with it: a token learns nothing about events it could not send, and no
+// validation is spent on them); then the event contract, the source and type
+// again as validated, the ingestion time and the message size.
+func (r Rules) check(v *event.Validator, s Submission) (event.Event, error) {
+	a := s.attributes()
+	if a.Source != "" && a.Source != r.Grant.Source.URI || a.Type != "" && !r.Grant.Allows(a.Type) {
+		return event.Event{}, errForbidden
+	}
+	e, err := s.parse(v)
+	switch {
+	case err != nil:
+		return e, err
+	case e.Source != r.Grant.Source.URI || !r.Grant.Allows(e.Type):
+		return e, errForbidden
+	}
+	if err := e.CheckIngestTime(r.Now); err != nil {
+		return e, err
+	}
+	return e, fits(e, r.MaxMessageBytes)
 }
 
 // fits checks that a message could carry e: its JSON in a batch of one, with

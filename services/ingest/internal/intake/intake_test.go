@@ -141,7 +141,9 @@ func TestCheck(t *testing.T) {
 		t.Errorf("events = %+v", events)
 	}
 	want := []Rejection{
-		{1, "c-1", "forbidden"}, {2, "c-1", "data"}, {3, "c-1", "phone"}, {4, "c-1", "after ingestion"}, {5, "c-1", "complaint_id"},
+		// issue 14: a type the token may not send is forbidden before its
+		// data is looked at (it was "data", the validator's reason, before).
+		{1, "c-1", "forbidden"}, {2, "c-1", "forbidden"}, {3, "c-1", "phone"}, {4, "c-1", "after ingestion"}, {5, "c-1", "complaint_id"},
 	}
 	if len(rejected) != len(want) {
 		t.Fatalf("rejected = %+v", rejected)
@@ -189,10 +191,99 @@ func TestCheckMessageSize(t *testing.T) {
 // devGrant is the grant of the local stack's development token: /sources/dev, every type.
 func devGrant(t testing.TB) sources.Grant {
 	t.Helper()
-	reg, err := sources.Parse([]byte("sources:\n  - source: /sources/dev\n    token: kaoping-dev-token\n    types: [\"*\"]\n"))
+	return grantOf(t, "sources:\n  - source: /sources/dev\n    token: kaoping-dev-token\n    types: [\"*\"]\n", "kaoping-dev-token")
+}
+
+// grantOf is the grant of token in the registry yaml.
+func grantOf(t testing.TB, yaml, token string) sources.Grant {
+	t.Helper()
+	reg, err := sources.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ := reg.Lookup("kaoping-dev-token")
+	g, ok := reg.Lookup(token)
+	if !ok {
+		t.Fatalf("no token %q in %s", token, yaml)
+	}
 	return g
+}
+
+// TestForbiddenBeforeValidation: an event of another source, or of a type the
+// token may not send, is forbidden also when it is invalid: the token learns
+// nothing about events it could not send.
+func TestForbiddenBeforeValidation(t *testing.T) {
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := grantOf(t, "sources:\n  - source: /sources/hotline\n    token: t\n    types: [kaoping.complaint.responded]\n", "t")
+	now := time.Date(2026, 7, 3, 1, 10, 0, 0, time.UTC)
+	with := func(pairs ...string) Submission {
+		s := responded
+		for i := 0; i+1 < len(pairs); i += 2 {
+			s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+		}
+		return Submission{Structured: []byte(s)}
+	}
+	tests := []struct {
+		name string
+		sub  Submission
+		want string
+	}{
+		{"another source, data invalid", with(`"/sources/hotline"`, `"/sources/dev"`, `"HX1"}`, `"HX1","phone":"1"}`), "=" + Forbidden},
+		{"another source, escaped, time invalid", with(`"/sources/hotline"`, `"\/sources\/dev"`, "+08:00", ""), "=" + Forbidden},
+		{"another source, no id", with(`"id":"c-1",`, "", `"/sources/hotline"`, `"/sources/dev"`), "=" + Forbidden},
+		{"another source, not JSON after it", Submission{Structured: []byte(`{"source":"/sources/dev","data":`)}, "=" + Forbidden},
+		{"a type it may not send, data invalid", with(`"kaoping.complaint.responded"`, `"kaoping.complaint.rated"`), "=" + Forbidden},
+		{"an unknown type", with(`"kaoping.complaint.responded"`, `"kaoping.complaint.liked"`), "=" + Forbidden},
+		{"binary, another source, data invalid", Submission{Attrs: map[string]string{"specversion": "1.0", "id": "b-1",
+			"source": "/sources/dev", "type": "kaoping.complaint.responded", "time": "x"}, Data: []byte(`{"x":1}`)}, "=" + Forbidden},
+		{"own source and type, data invalid", with(`"HX1"}`, `"HX1","phone":"1"}`), "phone"},
+		{"own source, source given twice", with(`"source":"/sources/hotline"`, `"source":"/sources/hotline","source":"/sources/dev"`), "more than once"},
+		{"no source at all", with(`"source":"/sources/hotline",`, ""), "source"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events, rejected := Check(v, Rules{Grant: src, Now: now}, []Submission{tt.sub})
+			if len(events) != 0 || len(rejected) != 1 {
+				t.Fatalf("events %+v, rejected %+v", events, rejected)
+			}
+			got := rejected[0].Error
+			if exact, ok := strings.CutPrefix(tt.want, "="); ok && got != exact || !ok && !strings.Contains(got, tt.want) {
+				t.Errorf("reason %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBoundedOutcome: however many bad events a body carries, an outcome
+// lists MaxRejections of them and counts the rest; ids are echoed at most 256
+// code points long.
+func TestBoundedOutcome(t *testing.T) {
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "[" + strings.Repeat("{},", 99999) + `{"id":"` + strings.Repeat("长", 300) + `"},` + responded + "]"
+	req, err := DecodeRequest(header("Content-Type", MediaBatch), []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Len() != 100001 {
+		t.Fatalf("Len = %d", req.Len())
+	}
+	src := grantOf(t, "sources:\n  - source: /sources/hotline\n    token: t\n    types: [\"*\"]\n", "t")
+	out := CheckRequest(v, Rules{Grant: src, Now: time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC), MaxRejections: 10}, req)
+	if len(out.Events) != 1 || out.RejectedTotal != 100000 || len(out.Rejected) != 10 {
+		t.Fatalf("%d events, %d of %d rejections listed", len(out.Events), len(out.Rejected), out.RejectedTotal)
+	}
+	for i, r := range out.Rejected {
+		if r.Index != i || r.ID != "" || !strings.Contains(r.Error, "specversion") {
+			t.Errorf("rejection %d: %+v", i, r)
+		}
+	}
+	long := Submission{Structured: []byte(`{"id":"` + strings.Repeat("长", 300) + `"}`)}
+	if id := long.ID(); id != strings.Repeat("长", 256)+"…" {
+		t.Errorf("a 300-character id is echoed as %d characters", len([]rune(id)))
+	}
 }

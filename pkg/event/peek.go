@@ -1,0 +1,139 @@
+package event
+
+import "unsafe"
+
+// Attributes are the id, source and type of a structured event as a cheap
+// look at its text found them, before anything is validated.
+type Attributes struct {
+	ID, Source, Type string
+}
+
+// Peek reads the id, source and type members of a structured event's
+// top-level object and nothing else: each is the member's string value
+// (escapes decoded), "" when it is missing, not a string, or the text breaks
+// off before it. It stops once it has all three, at the first syntax error,
+// or at the object's end; the values of other members are skipped, not
+// checked. Ingest uses it to refuse another source's event as forbidden before
+// it spends a validation on it, and to name the event in its answer. The
+// strings are copies: they keep nothing of raw alive.
+func Peek(raw []byte) Attributes {
+	var a Attributes
+	if len(raw) == 0 {
+		return a
+	}
+	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
+	if sc.next() != '{' {
+		return a
+	}
+	sc.i++
+	var found [3]bool
+	for sc.next() == '"' {
+		name, _, err := sc.str()
+		if err != nil || sc.expect(':') != nil {
+			return a
+		}
+		var into *string
+		slot := -1
+		switch name {
+		case "id":
+			into, slot = &a.ID, 0
+		case "source":
+			into, slot = &a.Source, 1
+		case "type":
+			into, slot = &a.Type, 2
+		}
+		if into != nil && !found[slot] && sc.next() == '"' {
+			v, _, err := sc.str()
+			if err != nil {
+				return a
+			}
+			*into = string([]byte(v)) // a copy: v may be a view of raw
+			found[slot] = true
+			if found[0] && found[1] && found[2] {
+				return a
+			}
+		} else if sc.skipValue() != nil {
+			return a
+		}
+		if sc.next() != ',' {
+			return a
+		}
+		sc.i++
+	}
+	return a
+}
+
+// CountArray checks that raw is one JSON array, as SplitArray does and with
+// the same errors, and returns how many elements it has without collecting
+// them: a body of millions of tiny elements costs no memory per element.
+// EachElement then hands them out one at a time.
+func CountArray(raw []byte) (int, error) {
+	if len(raw) == 0 {
+		return 0, (&scanner{}).fail("unexpected end")
+	}
+	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
+	if sc.next() != '[' {
+		if err := sc.document(); err != nil {
+			return 0, err
+		}
+		return 0, ErrNotArray
+	}
+	n := 0
+	err := elements(&sc, func(int, int) bool { n++; return true })
+	return n, err
+}
+
+// EachElement calls fn with each element of the JSON array raw, in order, as
+// a subslice of raw (no copy), until fn returns false. raw must have passed
+// CountArray: on text that is not an array it stops where the text breaks.
+func EachElement(raw []byte, fn func(i int, elem []byte) bool) {
+	if len(raw) == 0 {
+		return
+	}
+	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
+	if sc.next() != '[' {
+		return
+	}
+	i := 0
+	_ = elements(&sc, func(start, end int) bool {
+		ok := fn(i, raw[start:end:end])
+		i++
+		return ok
+	})
+}
+
+// elements walks the array whose '[' is at sc.i, calling fn with the bounds
+// of each element, and checks that nothing follows the array.
+func elements(sc *scanner, fn func(start, end int) bool) error {
+	sc.i++
+	if sc.next() == ']' {
+		sc.i++
+	} else {
+		for {
+			sc.skipSpace()
+			start := sc.i
+			if err := sc.skipValue(); err != nil {
+				return err
+			}
+			if !fn(start, sc.i) {
+				return nil
+			}
+			c := sc.next()
+			sc.i++
+			if c == ']' {
+				break
+			}
+			if c != ',' {
+				sc.i--
+				if sc.i == len(sc.s) {
+					return sc.fail("unexpected end")
+				}
+				return sc.fail("want ',' or the end of the array")
+			}
+		}
+	}
+	if sc.skipSpace(); sc.i != len(sc.s) {
+		return sc.fail("text after the value")
+	}
+	return nil
+}
