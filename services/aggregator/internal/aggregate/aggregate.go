@@ -164,13 +164,14 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 	b := &batch{}
 	var deadline time.Time
 	for ctx.Err() == nil {
-		wait := a.opts.FlushInterval
+		// A pull waits until it is full or expires, so the receiver asks
+		// often and briefly (100 ms idle, 20 ms while a batch is open): what
+		// came meanwhile is taken at once, not when a big pull fills.
+		wait := 100 * time.Millisecond
 		if !deadline.IsZero() {
-			wait = max(time.Until(deadline), time.Millisecond)
+			wait = min(max(time.Until(deadline), time.Millisecond), 20*time.Millisecond)
 		}
-		// A fetch waits at most until the batch is due, and no longer than ctx:
-		// a stop is not held up by a long flush interval.
-		fctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
+		fctx, cancel := context.WithTimeout(ctx, wait)
 		// Never ask for less than the largest message: a pull whose byte limit a
 		// message exceeds would never deliver it.
 		fetched, err := a.consumer.FetchBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096), jetstream.FetchContext(fctx))
