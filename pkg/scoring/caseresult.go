@@ -66,6 +66,11 @@ func (d *Detail) SortLists() { d.sortLists() }
 // first case is fed.
 func (e *Evaluator) RecordCases(sink func(CaseResult)) { e.sink = sink }
 
+// RatiosOnly makes the results leave Detail.Indicators out: a caller that
+// stores Result.Ratios (from which Ratios.Indicators rebuilds them) need not
+// have 325,000 maps of text made. Call it before Finish.
+func (e *Evaluator) RatiosOnly() { e.rats.ratiosOnly = true }
+
 // show records a case for the subjects it counts for: in their details, or
 // once through the sink.
 func (e *Evaluator) show(c CaseResult, subjects []*tally) {

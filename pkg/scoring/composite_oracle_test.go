@@ -89,6 +89,10 @@ func TestCompositeIsTheRationalOne(t *testing.T) {
 			}
 		}
 		got, want := m.composite(tl, &s), m.compositeRat(tl)
+		if !reflect.DeepEqual(got.Ratios.Indicators(), got.Detail.Indicators) {
+			t.Fatalf("tally %+v: ratios %+v show %v, want %v", tl, got.Ratios, got.Ratios.Indicators(), got.Detail.Indicators)
+		}
+		got.Ratios = Ratios{}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("tally %+v:\n got  %+v\n want %+v", tl, got, want)
 		}

@@ -133,6 +133,29 @@ type Result struct {
 	// ScoreCenti is the score rounded half up, in hundredths.
 	ScoreCenti int64
 	Detail     Detail
+	// Ratios are the indicators of Detail as numbers, for storage.
+	Ratios Ratios
+}
+
+// Ratios are a result's indicators as a store keeps them: the numerators and
+// denominators of the case indicators, in the order of Indicators, and the
+// review score's shown numerator and value ("" when nobody rated).
+type Ratios struct {
+	Num, Den               [4]int64
+	ReviewNum, ReviewValue string
+}
+
+// Indicators writes the ratios as Detail.Indicators shows them.
+func (r Ratios) Indicators() map[string]Fraction {
+	ind := make(map[string]Fraction, len(Indicators))
+	for i := range r.Num {
+		ind[Indicators[i]] = ratio{r.Num[i], r.Den[i]}.fraction()
+	}
+	ind[ReviewScore] = Fraction{Num: "0", Den: "0"}
+	if r.ReviewValue != "" {
+		ind[ReviewScore] = Fraction{Num: r.ReviewNum, Den: "100", Value: r.ReviewValue}
+	}
+	return ind
 }
 
 // Counts summarise a run.

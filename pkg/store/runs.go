@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -150,8 +151,39 @@ func (s *Store) insertColumns(ctx context.Context, insert string, columns ...any
 }
 
 // Results returns a run's results of one subject kind ("unit" or "cadre"),
-// all subjects when subject is "".
+// all subjects when subject is "": from table results for a run stored before
+// runs placed their results, else from scores (the detail then has no lists;
+// see ResultCases).
 func (s *Store) Results(ctx context.Context, runID, kind, subject string) ([]Result, error) {
+	out, err := s.legacyResults(ctx, runID, kind, subject)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	var placed []ScoreRow
+	if subject == "" {
+		all, err := s.RunScores(ctx, runID)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range all {
+			if x.Kind == kind {
+				placed = append(placed, x)
+			}
+		}
+	} else if x, err := s.ScoreOf(ctx, runID, kind, subject); err == nil {
+		placed = []ScoreRow{x}
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for _, x := range placed {
+		d := scoring.Detail{Indicators: x.Ratios.Indicators(), Base: x.Base, PenaltyPoints: x.PenaltyPoints, Penalty: x.Penalty, Pending: x.Pending}
+		out = append(out, Result{RunID: runID, Kind: kind, Subject: x.Subject, Name: x.Name, Level: x.Level, Unit: x.Unit,
+			Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(d.AppendJSON(nil))})
+	}
+	return out, nil
+}
+
+func (s *Store) legacyResults(ctx context.Context, runID, kind, subject string) ([]Result, error) {
 	rows, err := s.conn.Query(ctx, qResults, runID, kind, subject, subject)
 	if err != nil {
 		return nil, fmt.Errorf("query results: %w", err)
@@ -182,15 +214,28 @@ type AuditEntry struct {
 
 // Audit appends an entry to the audit log.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return s.AuditBatch(ctx, []AuditEntry{e})
+}
+
+// AuditBatch appends entries to the audit log in one insert.
+func (s *Store) AuditBatch(ctx context.Context, entries []AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	batch, err := s.conn.PrepareBatch(ctx, qInsertAudit)
 	if err != nil {
 		return fmt.Errorf("prepare audit: %w", err)
 	}
-	if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
-		_ = batch.Abort()
-		return err
+	for _, e := range entries {
+		if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
+			_ = batch.Abort()
+			return err
+		}
 	}
-	return batch.Send()
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("write %d audit entries: %w", len(entries), err)
+	}
+	return nil
 }
 
 // DoneRuns picks the done runs out of a period's runs, for scoring.FinalRun.
@@ -235,4 +280,15 @@ func (s *Store) FinalRun(ctx context.Context, p period.Period, runs []Run, now t
 	}
 	ref, final := scoring.FinalRun(p, DoneRuns(runs), at, now.UnixNano())
 	return ref, final, nil
+}
+
+// PeriodVersion changes whenever a run of the period changes state or the
+// period is finalised: a reader that cached what it read of the period's
+// runs checks it in one cheap query.
+func (s *Store) PeriodVersion(ctx context.Context, period string) ([2]int64, error) {
+	var v [2]int64
+	if err := s.conn.QueryRow(pointRead(ctx), qPeriodVersion, period, period).Scan(&v[0], &v[1]); err != nil {
+		return v, fmt.Errorf("version of %s: %w", period, err)
+	}
+	return v, nil
 }

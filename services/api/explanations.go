@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"kaoping/pkg/obs"
@@ -40,35 +41,18 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
-		all, err := h.store.Results(r.Context(), s.run.ID, kind, "")
+		placed, err := h.store.HasScores(r.Context(), s.run.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		var me *store.Result
-		for i := range all {
-			if all[i].Subject == id {
-				me = &all[i]
-			}
+		var out explanationJSON
+		if placed {
+			out, err = h.explainPlaced(r, s, kind, id)
+		} else {
+			out, err = h.explainLegacy(r, s, kind, id)
 		}
-		if me == nil {
-			h.fail(w, r, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label))
-			return
-		}
-		peers := ranking.Peers(all, me.Level, "")
-		rows, err := ranking.Rank(s.model, peers)
 		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
-			Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
-		for _, row := range rows {
-			if row.ID == id {
-				out.Rank, out.Grade, out.Score = row.Rank, row.Grade, row.Score
-			}
-		}
-		if err := json.Unmarshal([]byte(me.Detail), &out.Detail); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -86,4 +70,59 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 		out.Detail.SortLists()
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
+}
+
+// explainPlaced reads the subject's placed row: its rank and grade among all
+// the peers of its level were stored by the run.
+func (h *handlers) explainPlaced(r *http.Request, s served, kind, id string) (explanationJSON, error) {
+	me, err := h.store.ScoreOf(r.Context(), s.run.ID, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return explanationJSON{}, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label)
+	} else if err != nil {
+		return explanationJSON{}, err
+	}
+	peers, err := h.peers(r, s.run.ID, kind, me.Level)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	row := ranking.FromScore(me, me.Rank, me.Grade)
+	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
+		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: peers,
+		Rank: row.Rank, Grade: row.Grade, Score: row.Score,
+		Detail: scoring.Detail{Indicators: me.Ratios.Indicators(), Base: me.Base, PenaltyPoints: me.PenaltyPoints,
+			Penalty: me.Penalty, Pending: me.Pending}}, nil
+}
+
+// explainLegacy ranks the subject among its peers at read time, for a run
+// stored before runs placed their results.
+func (h *handlers) explainLegacy(r *http.Request, s served, kind, id string) (explanationJSON, error) {
+	all, err := h.store.Results(r.Context(), s.run.ID, kind, "")
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	var me *store.Result
+	for i := range all {
+		if all[i].Subject == id {
+			me = &all[i]
+		}
+	}
+	if me == nil {
+		return explanationJSON{}, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label)
+	}
+	peers := ranking.Peers(all, me.Level, "")
+	rows, err := ranking.Rank(s.model, peers)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
+		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
+	for _, row := range rows {
+		if row.ID == id {
+			out.Rank, out.Grade, out.Score = row.Rank, row.Grade, row.Score
+		}
+	}
+	if err := json.Unmarshal([]byte(me.Detail), &out.Detail); err != nil {
+		return explanationJSON{}, err
+	}
+	return out, nil
 }

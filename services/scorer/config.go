@@ -33,6 +33,9 @@ type Config struct {
 	PartitionRows int
 	// Pprof serves Go's profiles under /debug/pprof/ (for benchmarks).
 	Pprof bool
+	// MemoryLimitMiB is the Go heap the scorer lets grow before collecting
+	// (a soft limit); 0 leaves Go's defaults.
+	MemoryLimitMiB int
 }
 
 const about = "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model."
@@ -54,6 +57,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"duplicate-scan":  "KAOPING_SCORER_DUPLICATE_SCAN",
 			"partition-rows":  "KAOPING_SCORER_PARTITION_ROWS",
 			"pprof":           "KAOPING_SCORER_PPROF",
+			"memory-limit":    "KAOPING_SCORER_MEMORY_LIMIT_MIB",
 		})
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
@@ -61,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.DuplicateScan, "duplicate-scan", 10*time.Second, "how often the index of duplicated events is brought up to what the aggregator stored")
 	fs.IntVar(&c.PartitionRows, "partition-rows", store.DefaultPartitionRows, "about the most rows one query of a run sorts; a bigger period is read in several partitions")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for benchmarks; leave off in production)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 768, "MiB of Go heap the scorer lets grow before it collects (a soft limit, so a run spends little time collecting; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}
@@ -80,6 +85,8 @@ func (c Config) check() error {
 		return fmt.Errorf("--run-wait (KAOPING_SCORER_RUN_WAIT) must not be negative, got %s", c.RunWait)
 	case c.DuplicateScan <= 0:
 		return fmt.Errorf("--duplicate-scan (KAOPING_SCORER_DUPLICATE_SCAN) must be positive, got %s", c.DuplicateScan)
+	case c.MemoryLimitMiB < 0:
+		return fmt.Errorf("--memory-limit (KAOPING_SCORER_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
 	case c.PartitionRows <= 0:
 		return fmt.Errorf("--partition-rows (KAOPING_SCORER_PARTITION_ROWS) must be positive, got %d", c.PartitionRows)
 	}

@@ -220,29 +220,3 @@ func (r *Runner) evaluate(ctx context.Context, run store.Run, p period.Period) (
 	b, err := json.Marshal(counts)
 	return string(b), err
 }
-
-// resultBatch is how many results one insert carries.
-const resultBatch = 50_000
-
-// saveResults stores every subject's result as the evaluator finishes it, in
-// batches, so a province's 325,000 results are never all in memory.
-func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Evaluator) (scoring.Counts, error) {
-	var batch []store.Result
-	var err error
-	flush := func() {
-		if err == nil && len(batch) > 0 {
-			err = r.store.SaveResults(ctx, batch)
-		}
-		batch = batch[:0]
-	}
-	counts := ev.FinishEach(func(x *scoring.Result) {
-		detail := x.Detail.AppendJSON(nil)
-		batch = append(batch, store.Result{RunID: run.ID, Period: run.Period, Kind: x.Kind, Subject: x.ID,
-			Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(detail)})
-		if len(batch) == resultBatch {
-			flush()
-		}
-	})
-	flush()
-	return counts, err
-}
