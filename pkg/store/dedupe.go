@@ -98,6 +98,16 @@ func (f *FirstCopies) Keep(seq uint64, pos uint32) bool {
 	return true
 }
 
+// IsFirst reports whether the row at (seq, pos) is a first copy, however
+// often it is asked: two identical rows of one place both are.
+func (f *FirstCopies) IsFirst(seq uint64, pos uint32) bool {
+	if !f.marked(seq) {
+		return true
+	}
+	first, dup := f.first[place{seq, pos}]
+	return !dup || first
+}
+
 // bitsetSeqs bounds the sequences kept as a plain bitset.
 const bitsetSeqs = 1 << 28
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"kaoping/pkg/period"
 	"kaoping/pkg/scoring"
 )
 
@@ -247,39 +246,6 @@ func DoneRuns(runs []Run) []scoring.RunRef {
 		}
 	}
 	return done
-}
-
-// Finalize records an explicit finalisation of a period at an instant.
-func (s *Store) Finalize(ctx context.Context, period string, at time.Time, principal string) error {
-	batch, err := s.conn.PrepareBatch(ctx, qInsertFinalization)
-	if err != nil {
-		return fmt.Errorf("prepare finalization: %w", err)
-	}
-	if err := batch.Append(period, at.UnixNano(), principal); err != nil {
-		_ = batch.Abort()
-		return err
-	}
-	return batch.Send()
-}
-
-// FinalizedAt is the instant of the period's first explicit finalisation, 0 if none.
-func (s *Store) FinalizedAt(ctx context.Context, period string) (int64, error) {
-	var at int64
-	if err := s.conn.QueryRow(ctx, qFinalizedAt, period).Scan(&at); err != nil {
-		return 0, fmt.Errorf("finalization of %s: %w", period, err)
-	}
-	return at, nil
-}
-
-// FinalRun is the run period p is frozen at as of now, if it is final:
-// explicitly finalised, or 15 days after its end, once it has a done run.
-func (s *Store) FinalRun(ctx context.Context, p period.Period, runs []Run, now time.Time) (scoring.RunRef, bool, error) {
-	at, err := s.FinalizedAt(ctx, p.Label)
-	if err != nil {
-		return scoring.RunRef{}, false, err
-	}
-	ref, final := scoring.FinalRun(p, DoneRuns(runs), at, now.UnixNano())
-	return ref, final, nil
 }
 
 // PeriodVersion changes whenever a run of the period changes state or the

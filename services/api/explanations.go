@@ -17,6 +17,7 @@ type explanationJSON struct {
 	Model  string          `json:"model"`
 	RunID  string          `json:"run_id"`
 	Final  bool            `json:"final"`
+	Status string          `json:"status"`
 	Kind   string          `json:"subject_kind"`
 	ID     string          `json:"id"`
 	Name   string          `json:"name"`
@@ -86,7 +87,7 @@ func (h *handlers) explainPlaced(r *http.Request, s served, kind, id string) (ex
 		return explanationJSON{}, err
 	}
 	row := ranking.FromScore(me, me.Rank, me.Grade)
-	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
+	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
 		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: peers,
 		Rank: row.Rank, Grade: row.Grade, Score: row.Score,
 		Detail: scoring.Detail{Indicators: me.Ratios.Indicators(), Base: me.Base, PenaltyPoints: me.PenaltyPoints,
@@ -114,7 +115,7 @@ func (h *handlers) explainLegacy(r *http.Request, s served, kind, id string) (ex
 	if err != nil {
 		return explanationJSON{}, err
 	}
-	out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
+	out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
 		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
 	for _, row := range rows {
 		if row.ID == id {

@@ -26,9 +26,10 @@ type pageCache struct {
 type pageKey struct {
 	run, subject, level, parent string
 	from, to                    int
-	// answer marks a whole ranking's answer (rows[0] is the body), of a
-	// period final or not.
-	answer, final bool
+	// answer marks a whole ranking's answer (rows[0] is the body), given
+	// when the served run had that status.
+	answer bool
+	status string
 }
 
 // cachedRows are encoded rows (one JSON object each) and the number of peers.
@@ -111,6 +112,7 @@ func rankingBody(body rankingJSON, paged bool, rows [][]byte, total int) []byte 
 	b = append(b, `"final":`...)
 	b = strconv.AppendBool(b, body.Final)
 	b = append(b, ',')
+	str("status", body.Status)
 	str("subject", body.Subject)
 	str("level", body.Level)
 	b = append(b, `"parent":`...)

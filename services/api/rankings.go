@@ -20,6 +20,7 @@ type rankingJSON struct {
 	Model   string  `json:"model"`
 	RunID   string  `json:"run_id"`
 	Final   bool    `json:"final"`
+	Status  string  `json:"status"`
 	Subject string  `json:"subject"`
 	Level   string  `json:"level"`
 	Parent  *string `json:"parent"`
@@ -99,7 +100,7 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	body := rankingJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Subject: subject, Level: level}
+	body := rankingJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status, Subject: subject, Level: level}
 	if parent != "" {
 		body.Parent = &parent
 	}
@@ -107,7 +108,7 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 		// Whole rankings are kept as answers too: the street ranking of a
 		// province is 600 kB, and 200 readers a second should not each make
 		// it again. A page of 100 rows is made from the blocks kept.
-		key := pageKey{run: s.run.ID, subject: subject, level: level, parent: parent, answer: true, final: s.final}
+		key := pageKey{run: s.run.ID, subject: subject, level: level, parent: parent, answer: true, status: s.status}
 		if a, ok := h.pages.get(key); ok && !pg.paged {
 			writeJSONBody(w, a.rows[0])
 			return

@@ -11,12 +11,14 @@ import (
 	"kaoping/pkg/store"
 )
 
-// served is the run a read is answered from, with its period and finality.
+// served is the run a read is answered from, with its period and finality:
+// whether the period is final, and what the run is to it (status).
 type served struct {
 	run    store.Run
 	period period.Period
 	model  *scoring.Model
 	final  bool
+	status string
 }
 
 func (h *handlers) model(version string) (*scoring.Model, error) {
@@ -80,17 +82,18 @@ func (h *handlers) pickRun(r *http.Request) (served, error) {
 	if m, err = h.model(run.Model); err != nil {
 		return served{}, err
 	}
-	_, final := scoring.FinalRun(p, store.DoneRuns(all), state.finalizedAt, time.Now().UnixNano())
-	return served{run: run, period: p, model: m, final: final}, nil
+	finalRun, final := scoring.FinalOf(p, store.DoneRuns(all), state.finalizations, time.Now().UnixNano())
+	status := scoring.StatusOf(scoring.RunRef{ID: run.ID, AsOfNs: run.AsOfNs}, finalRun, final)
+	return served{run: run, period: p, model: m, final: final, status: status}, nil
 }
 
 // periodState is what choosing a period's run reads: its runs and its
 // explicit finalisation, as of a version of the period.
 type periodState struct {
-	version     [2]int64
-	runs        []store.Run
-	finalizedAt int64
-	checked     time.Time
+	version       [2]int64
+	runs          []store.Run
+	finalizations []scoring.Finalization
+	checked       time.Time
 }
 
 // freshFor is how long what was read of a period is used without asking
@@ -121,7 +124,7 @@ func (h *handlers) periodState(ctx context.Context, label string) (periodState, 
 		if st.runs, err = h.store.Runs(ctx, label); err != nil {
 			return st, err
 		}
-		if st.finalizedAt, err = h.store.FinalizedAt(ctx, label); err != nil {
+		if st.finalizations, err = h.store.Finalizations(ctx, label, scoring.DefaultVersion); err != nil {
 			return st, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"kaoping/pkg/event"
 	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
+	"kaoping/services/api/internal/ranking"
 )
 
 // storePlacedRun stores a done run the way the scorer does now: every
@@ -213,5 +214,32 @@ func TestPagesAcrossBlocks(t *testing.T) {
 	}
 	if a := f.ranking("/v1/rankings?period=2026Q2&level=community&subject=cadre&offset=2090"); len(a.Rows) != 10 || a.Rows[9].ID != "k2099" {
 		t.Errorf("the last page: %d rows", len(a.Rows))
+	}
+}
+
+// TestRankingBodyIsWhatTheEncoderWrites: the hand-written answer is the one
+// obs.WriteJSON would write for rankingJSON, paged or not, with or without a
+// parent.
+func TestRankingBodyIsWhatTheEncoderWrites(t *testing.T) {
+	one := 1
+	grade := "good"
+	rows := []ranking.Row{{Rank: &one, ID: "s1", Name: "<建设>", Score: json.RawMessage("93"), Grade: &grade,
+		Indicators: scoring.Ratios{Num: [4]int64{1}, Den: [4]int64{2}}.Indicators()}}
+	parent := `d"1`
+	total := 7
+	for _, body := range []rankingJSON{
+		{Period: "2026Q3", Model: "kp-2026.1", RunID: "r", Final: true, Status: "corrected", Subject: "unit", Level: "street", Rows: rows},
+		{Period: "2026Q3", Model: "kp-2026.1", RunID: "r", Status: "provisional", Subject: "cadre", Level: "community", Parent: &parent, Total: &total, Rows: rows},
+	} {
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
+			t.Fatal(err)
+		}
+		encoded := [][]byte{ranking.AppendRow(nil, rows[0])}
+		if got := rankingBody(body, body.Total != nil, encoded, total); string(got) != want.String() {
+			t.Errorf("body\n got  %s\n want %s", got, want.String())
+		}
 	}
 }

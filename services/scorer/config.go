@@ -9,6 +9,7 @@ import (
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 )
@@ -33,6 +34,10 @@ type Config struct {
 	PartitionRows int
 	// Pprof serves Go's profiles under /debug/pprof/ (for benchmarks).
 	Pprof bool
+	// FinalAfter is the grace after a period's end before it finalises itself.
+	FinalAfter time.Duration
+	// FinalizeEvery is how often periods past their grace are finalised.
+	FinalizeEvery time.Duration
 	// MemoryLimitMiB is the Go heap the scorer lets grow before collecting
 	// (a soft limit); 0 leaves Go's defaults.
 	MemoryLimitMiB int
@@ -58,6 +63,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"partition-rows":  "KAOPING_SCORER_PARTITION_ROWS",
 			"pprof":           "KAOPING_SCORER_PPROF",
 			"memory-limit":    "KAOPING_SCORER_MEMORY_LIMIT_MIB",
+			"final-after":     "KAOPING_SCORER_FINAL_AFTER",
+			"finalize-every":  "KAOPING_SCORER_FINALIZE_EVERY",
 		})
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
@@ -65,6 +72,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.DuplicateScan, "duplicate-scan", 10*time.Second, "how often the index of duplicated events is brought up to what the aggregator stored")
 	fs.IntVar(&c.PartitionRows, "partition-rows", store.DefaultPartitionRows, "about the most rows one query of a run sorts; a bigger period is read in several partitions")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for benchmarks; leave off in production)")
+	fs.DurationVar(&c.FinalAfter, "final-after", scoring.FinalAfter, "grace after a period's end before it finalises itself (runs once more, then that run is frozen)")
+	fs.DurationVar(&c.FinalizeEvery, "finalize-every", time.Minute, "how often periods past their grace are finalised")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 768, "MiB of Go heap the scorer lets grow before it collects (a soft limit, so a run spends little time collecting; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
@@ -85,6 +94,10 @@ func (c Config) check() error {
 		return fmt.Errorf("--run-wait (KAOPING_SCORER_RUN_WAIT) must not be negative, got %s", c.RunWait)
 	case c.DuplicateScan <= 0:
 		return fmt.Errorf("--duplicate-scan (KAOPING_SCORER_DUPLICATE_SCAN) must be positive, got %s", c.DuplicateScan)
+	case c.FinalAfter < 0:
+		return fmt.Errorf("--final-after (KAOPING_SCORER_FINAL_AFTER) must not be negative, got %s", c.FinalAfter)
+	case c.FinalizeEvery <= 0:
+		return fmt.Errorf("--finalize-every (KAOPING_SCORER_FINALIZE_EVERY) must be positive, got %s", c.FinalizeEvery)
 	case c.MemoryLimitMiB < 0:
 		return fmt.Errorf("--memory-limit (KAOPING_SCORER_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
 	case c.PartitionRows <= 0:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"kaoping/pkg/lifecycle"
@@ -52,6 +53,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		g.Cleanup(func() { st.Close() })
 		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
 		r.SetPartitionRows(cfg.PartitionRows)
+		r.SetFinalAfter(cfg.FinalAfter)
+		// A run left running by a scorer that died is nobody's now.
+		if _, err := r.FailInterrupted(ctx); err != nil {
+			return fmt.Errorf("runs left running: %w", err)
+		}
 		// Runs in flight end before the connections close.
 		g.Cleanup(func() {
 			if !r.Wait(cfg.BarrierTimeout) {
@@ -64,12 +70,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		srv.Handle(h)
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
-		// The duplicate index follows the aggregator; it stops with this part,
-		// before the connections close.
-		indexed := make(chan struct{})
-		go func() { defer close(indexed); _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) }()
+		// The duplicate index follows the aggregator and the finaliser the
+		// calendar; both stop with this part, before the connections close.
+		var background sync.WaitGroup
+		background.Go(func() { _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) })
+		background.Go(func() { r.FinalizeEvery(ctx, cfg.FinalizeEvery) })
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
-		<-indexed
+		background.Wait()
 		return err
 	})
 	return g.Run(ctx)

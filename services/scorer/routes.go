@@ -19,7 +19,8 @@ func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait t
 	mux.Handle("POST /v1/runs", auth.Require(tokens, startRun(r, st, runWait, log)))
 	mux.Handle("GET /v1/runs", auth.Require(tokens, listRuns(r, st, log)))
 	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, getRun(st, log)))
-	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, st, log)))
+	mux.Handle("GET /v1/runs/{id}/diff", auth.Require(tokens, runDiff(r, st, log)))
+	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, finalize(r, log)))
 	return obs.Routes(mux)
 }
 

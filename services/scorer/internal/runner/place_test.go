@@ -18,7 +18,8 @@ import (
 
 // TestARunPlacesEverySubjectAmongItsLevel: the ranks, grades and places a run
 // stores are those scoring.Rank gives over Evaluate's results of each level,
-// and the cases the store returns for a subject are its explanation's lists.
+// and the cases the store returns for a subject (some of every level) are its
+// explanation's lists.
 func TestARunPlacesEverySubjectAmongItsLevel(t *testing.T) {
 	st := openStore(t)
 	h, hwm := tricky(t, st)
@@ -71,7 +72,11 @@ func TestARunPlacesEverySubjectAmongItsLevel(t *testing.T) {
 				checked++
 			}
 		}
-		for _, x := range list {
+		// The explanation as the api reads it, for some subjects of every level.
+		for i, x := range list {
+			if i%15 != 0 && x.Level != "province" && x.Level != "city" {
+				continue
+			}
 			got := stored[x.Kind+" "+x.ID]
 			d := scoring.Detail{Indicators: got.Ratios.Indicators(), Base: got.Base, PenaltyPoints: got.PenaltyPoints, Penalty: got.Penalty, Pending: got.Pending}
 			cases, err := st.ResultCases(context.Background(), run.ID, x.Kind, x.ID)

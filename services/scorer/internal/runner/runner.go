@@ -37,11 +37,15 @@ type Runner struct {
 	indexed  prometheus.Gauge
 	// partitionRows is about the most rows one query of a run sorts.
 	partitionRows int
+	// finalAfter is the grace after a period's end before it finalises itself.
+	finalAfter time.Duration
+	// finality keeps a run's end and a finalisation apart (finality.go).
+	finality sync.Mutex
 }
 
 // New returns a runner.
 func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeout time.Duration, reg prometheus.Registerer, log *slog.Logger) *Runner {
-	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now,
+	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now, finalAfter: scoring.FinalAfter,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaoping_scorer_runs_total",
 			Help: "Scoring runs finished, by status."}, []string{"status"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_scorer_run_duration_seconds",
@@ -162,22 +166,6 @@ func (r *Runner) Wait(timeout time.Duration) bool {
 	}
 }
 
-// kind is "correction" when the period is already final at asOf.
-func (r *Runner) kind(ctx context.Context, p period.Period, asOf time.Time) (string, error) {
-	runs, err := r.store.Runs(ctx, p.Label)
-	if err != nil {
-		return "", err
-	}
-	_, final, err := r.store.FinalRun(ctx, p, runs, asOf)
-	if err != nil {
-		return "", err
-	}
-	if final {
-		return "correction", nil
-	}
-	return "ordinary", nil
-}
-
 func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 	start := time.Now()
 	counts, err := r.evaluate(ctx, run, p)
@@ -188,9 +176,7 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 		run.Status, run.Counts = store.StatusDone, counts
 		r.log.Info("run done", "run", run.ID, "period", run.Period, "high_water", run.HighWater, "counts", counts, "took", time.Since(start).String())
 	}
-	if err := r.store.SaveRun(ctx, run); err != nil {
-		r.log.Error("run state not saved", "run", run.ID, "err", err)
-	}
+	r.complete(ctx, run, p)
 	r.runs.WithLabelValues(run.Status).Inc()
 	r.duration.Observe(time.Since(start).Seconds())
 }
