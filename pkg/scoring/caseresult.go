@@ -18,8 +18,10 @@ type CaseResult struct {
 	LateResponse bool
 	Unresolved   bool
 	Dissatisfied bool
-	// Issues: past due without a closing that stands.
-	Overdue bool
+	// Issues: past due without a closing that stands; Reopened when a
+	// reopening took a closing from it.
+	Overdue  bool
+	Reopened bool
 	// Errors: Severity always; Points when not tolerated, DecisionID when tolerated.
 	Severity   string
 	Points     int64
@@ -46,6 +48,9 @@ func (d *Detail) AddCase(c CaseResult) {
 	}
 	if c.Overdue {
 		d.Misses.OverdueIssues = append(d.Misses.OverdueIssues, c.ID)
+		if c.Reopened {
+			d.ReopenedIssues = append(d.ReopenedIssues, c.ID)
+		}
 	}
 	if c.Kind == event.KindError {
 		if c.Tolerated {

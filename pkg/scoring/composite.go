@@ -49,7 +49,7 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	}
 	var d Detail
 	if t.lists != nil {
-		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+		d.Misses, d.PenaltyItems, d.ToleratedItems, d.ReopenedIssues = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems, t.lists.ReopenedIssues
 	}
 	d.Pending = t.pending
 	if !s.ratiosOnly {
@@ -84,7 +84,7 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	}
 	if mean := meanOfGroupMeans(t.reviews); mean != nil {
 		x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
-		rs.ReviewNum, rs.ReviewValue = FormatDecimal(mean, 2), FormatDecimal(x, 4)
+		rs.ReviewNum, rs.ReviewValue, rs.ReviewExact = FormatDecimal(mean, 2), FormatDecimal(x, 4), x.String()
 		if !s.ratiosOnly {
 			d.Indicators[ReviewScore] = Fraction{Num: rs.ReviewNum, Den: "100", Value: rs.ReviewValue}
 		}

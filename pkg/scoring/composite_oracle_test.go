@@ -17,7 +17,7 @@ import (
 func (m *Model) compositeRat(t *tally) Result {
 	var d Detail
 	if t.lists != nil {
-		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+		d.Misses, d.PenaltyItems, d.ToleratedItems, d.ReopenedIssues = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems, t.lists.ReopenedIssues
 	}
 	d.Pending = t.pending
 	d.Indicators = map[string]Fraction{

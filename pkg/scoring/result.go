@@ -96,14 +96,17 @@ type Detail struct {
 	PenaltyItems   []PenaltyItem    `json:"penalty_items"`
 	ToleratedItems []ToleratedError `json:"tolerated_errors"`
 	Misses         Misses           `json:"misses"`
-	Pending        PendingCounts    `json:"pending"`
+	// ReopenedIssues are the overdue issues (among Misses.OverdueIssues) that
+	// a reopening took a closing from.
+	ReopenedIssues []string      `json:"reopened_issues"`
+	Pending        PendingCounts `json:"pending"`
 }
 
 // sortLists puts every list of the detail in id order and writes empty lists as
 // [] rather than null, so the same cases give byte-identical results in
 // whatever order they were folded in.
 func (d *Detail) sortLists() {
-	for _, l := range []*[]string{&d.Misses.LateResponses, &d.Misses.UnresolvedComplaints, &d.Misses.Dissatisfied, &d.Misses.OverdueIssues} {
+	for _, l := range []*[]string{&d.Misses.LateResponses, &d.Misses.UnresolvedComplaints, &d.Misses.Dissatisfied, &d.Misses.OverdueIssues, &d.ReopenedIssues} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -143,6 +146,9 @@ type Result struct {
 type Ratios struct {
 	Num, Den               [4]int64
 	ReviewNum, ReviewValue string
+	// ReviewExact is the review score's value in lowest terms ("1733/2000"),
+	// what recomputing the score from its explanation needs.
+	ReviewExact string
 }
 
 // Indicators writes the ratios as Detail.Indicators shows them.

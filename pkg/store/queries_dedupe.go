@@ -31,7 +31,7 @@ PREWHERE key_hash IN (SELECT key_hash FROM event_duplicates)
 WHERE stream_seq <= ?`
 
 const resultCaseColumns = `run_id, case_kind, case_id, unit, cadre, late_response, unresolved, dissatisfied, overdue,
-    severity, points, tolerated, decision_id`
+    severity, points, tolerated, decision_id, reopened`
 
 const qInsertResultCases = `INSERT INTO result_cases (` + resultCaseColumns + `)`
 

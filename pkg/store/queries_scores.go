@@ -4,7 +4,7 @@ package store
 
 const scoreColumns = `run_id, subject_kind, level, pos, subject, name, unit, path, scored, score_centi, rank, grade,
     response_num, response_den, resolution_num, resolution_den, satisfaction_num, satisfaction_den, closure_num, closure_den,
-    review_num, review_value, base, penalty_points, penalty, pending_responses, pending_resolutions, pending_issues`
+    review_num, review_value, base, penalty_points, penalty, pending_responses, pending_resolutions, pending_issues, review_exact`
 
 const qInsertScores = `INSERT INTO scores (` + scoreColumns + `)`
 

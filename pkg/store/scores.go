@@ -41,7 +41,7 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 	str := func() []string { return make([]string, n) }
 	i64 := func() []int64 { return make([]int64, n) }
 	u32 := func() []uint32 { return make([]uint32, n) }
-	run, kind, level, subject, name, unit, grade, reviewNum, reviewValue, base := str(), str(), str(), str(), str(), str(), str(), str(), str(), str()
+	run, kind, level, subject, name, unit, grade, reviewNum, reviewValue, base, reviewExact := str(), str(), str(), str(), str(), str(), str(), str(), str(), str(), str()
 	pos, rank, pr, ps, pi := u32(), u32(), u32(), u32(), u32()
 	score, pts, penalty := i64(), i64(), i64()
 	var num, den [4][]int64
@@ -52,7 +52,7 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 	scored := make([]uint8, n)
 	for i, r := range rows {
 		run[i], kind[i], level[i], subject[i], name[i], unit[i], grade[i] = r.RunID, r.Kind, r.Level, r.Subject, r.Name, r.Unit, r.Grade
-		reviewNum[i], reviewValue[i], base[i] = r.Ratios.ReviewNum, r.Ratios.ReviewValue, r.Base
+		reviewNum[i], reviewValue[i], base[i], reviewExact[i] = r.Ratios.ReviewNum, r.Ratios.ReviewValue, r.Base, r.Ratios.ReviewExact
 		pos[i], rank[i] = uint32(r.Pos), uint32(r.Rank)
 		pr[i], ps[i], pi[i] = uint32(r.Pending.Responses), uint32(r.Pending.Resolutions), uint32(r.Pending.Issues)
 		score[i], pts[i], penalty[i], scored[i] = r.ScoreCenti, r.PenaltyPoints, r.Penalty, u8(r.Scored)
@@ -64,7 +64,7 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 		}
 	}
 	return s.insertColumns(ctx, qInsertScores, run, kind, level, pos, subject, name, unit, path, scored, score, rank, grade,
-		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi)
+		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi, reviewExact)
 }
 
 // ScorePage returns what ranking rows show (place, subject, name, score,
@@ -156,7 +156,7 @@ func (s *Store) scoreRows(ctx context.Context, q string, args ...any) ([]ScoreRo
 		rt := &r.Ratios
 		dest := []any{&r.RunID, &r.Kind, &r.Level, &pos, &r.Subject, &r.Name, &r.Unit, &r.Path, &scored, &r.ScoreCenti, &rank, &r.Grade,
 			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue,
-			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi}
+			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi, &rt.ReviewExact}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan score: %w", err)
 		}

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http"
+	"strconv"
 
 	"kaoping/pkg/obs"
 	"kaoping/pkg/scoring"
@@ -28,7 +30,56 @@ type explanationJSON struct {
 	Peers  int             `json:"peers"`
 	Score  json.RawMessage `json:"score"`
 	Grade  *string         `json:"grade"`
-	Detail scoring.Detail  `json:"explanation"`
+	// Detail is what the explanation is made of; View what it shows.
+	Detail scoring.Detail  `json:"-"`
+	View   explanationView `json:"explanation"`
+	ratios *scoring.Ratios
+}
+
+// explanationView is a subject's explanation (SPEC §5, §6): every indicator
+// with its numerator, denominator, value, exact value, pending cases and
+// weight; the penalty, its items and its cap; the tolerated errors with their
+// decisions; the cases behind every miss. A score is recomputed from it
+// alone: base = 100 × Σ weight × exact / Σ weight over the indicators with a
+// value, penalty = min(cap, Σ points), score = max(0, base − penalty)
+// rounded half up to hundredths.
+type explanationView struct {
+	Indicators     map[string]scoring.IndicatorExplanation `json:"indicators"`
+	Base           string                                  `json:"base"`
+	PenaltyPoints  int64                                   `json:"penalty_points"`
+	Penalty        int64                                   `json:"penalty"`
+	PenaltyCap     int64                                   `json:"penalty_cap"`
+	PenaltyItems   []scoring.PenaltyItem                   `json:"penalty_items"`
+	ToleratedItems []scoring.ToleratedError                `json:"tolerated_errors"`
+	Misses         scoring.Misses                          `json:"misses"`
+	ReopenedIssues []string                                `json:"reopened_issues"`
+	Pending        scoring.PendingCounts                   `json:"pending"`
+}
+
+// view writes the explanation of a detail with the model's weights and cap:
+// from the stored numbers for a placed run, from the detail's fractions for
+// a run stored before (its review score's exact value is then the one shown).
+func view(m *scoring.Model, d scoring.Detail, ratios *scoring.Ratios) explanationView {
+	v := explanationView{Base: d.Base, PenaltyPoints: d.PenaltyPoints, Penalty: d.Penalty, PenaltyCap: m.PenaltyCap,
+		PenaltyItems: d.PenaltyItems, ToleratedItems: d.ToleratedItems, Misses: d.Misses, ReopenedIssues: d.ReopenedIssues, Pending: d.Pending}
+	if ratios != nil {
+		v.Indicators = m.Explain(*ratios, d.Pending)
+		return v
+	}
+	var r scoring.Ratios
+	for i, name := range scoring.Indicators[:4] {
+		f := d.Indicators[name]
+		r.Num[i], _ = strconv.ParseInt(f.Num, 10, 64)
+		r.Den[i], _ = strconv.ParseInt(f.Den, 10, 64)
+	}
+	if f := d.Indicators[scoring.ReviewScore]; f.Applicable() {
+		r.ReviewNum, r.ReviewValue = f.Num, f.Value
+		if x, ok := new(big.Rat).SetString(f.Num); ok {
+			r.ReviewExact = x.Quo(x, big.NewRat(100, 1)).String()
+		}
+	}
+	v.Indicators = m.Explain(r, d.Pending)
+	return v
 }
 
 // explain answers the explanation of one subject: indicators with numerators
@@ -69,6 +120,7 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			out.Detail.AddCase(c)
 		}
 		out.Detail.SortLists()
+		out.View = view(s.model, out.Detail, out.ratios)
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
 }
@@ -89,7 +141,7 @@ func (h *handlers) explainPlaced(r *http.Request, s served, kind, id string) (ex
 	row := ranking.FromScore(me, me.Rank, me.Grade)
 	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
 		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: peers,
-		Rank: row.Rank, Grade: row.Grade, Score: row.Score,
+		Rank: row.Rank, Grade: row.Grade, Score: row.Score, ratios: &me.Ratios,
 		Detail: scoring.Detail{Indicators: me.Ratios.Indicators(), Base: me.Base, PenaltyPoints: me.PenaltyPoints,
 			Penalty: me.Penalty, Pending: me.Pending}}, nil
 }

@@ -154,7 +154,7 @@ func TestExplanationOfAPlacedSubject(t *testing.T) {
 	}
 	for _, want := range []string{`"rank":2`, `"grade":"excellent"`, `"peers":12`, `"score":94`, `"late_responses":["C7"]`,
 		`"unresolved_complaints":[]`, `"penalty_items":[{"error_id":"E1","severity":"moderate","points":3}]`,
-		`"tolerated_errors":[{"error_id":"E2","severity":"minor","decision_id":"RC-9"}]`, `"response_rate":{"num":1,"den":2,"value":0.5}`} {
+		`"tolerated_errors":[{"error_id":"E2","severity":"minor","decision_id":"RC-9"}]`, `"response_rate":{"num":1,"den":2,"value":0.5,"exact":"1/2","pending":0,"weight":10}`, `"penalty_cap":20`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("explanation lacks %s: %s", want, body)
 		}
