@@ -38,6 +38,8 @@ type Config struct {
 	FinalAfter time.Duration
 	// FinalizeEvery is how often periods past their grace are finalised.
 	FinalizeEvery time.Duration
+	// Schedule is how often the open periods are run; 0 runs them only on request.
+	Schedule time.Duration
 	// MemoryLimitMiB is the Go heap the scorer lets grow before collecting
 	// (a soft limit); 0 leaves Go's defaults.
 	MemoryLimitMiB int
@@ -65,6 +67,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"memory-limit":    "KAOPING_SCORER_MEMORY_LIMIT_MIB",
 			"final-after":     "KAOPING_SCORER_FINAL_AFTER",
 			"finalize-every":  "KAOPING_SCORER_FINALIZE_EVERY",
+			"schedule":        "KAOPING_SCORER_SCHEDULE",
 		})
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
@@ -74,6 +77,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for benchmarks; leave off in production)")
 	fs.DurationVar(&c.FinalAfter, "final-after", scoring.FinalAfter, "grace after a period's end before it finalises itself (runs once more, then that run is frozen)")
 	fs.DurationVar(&c.FinalizeEvery, "finalize-every", time.Minute, "how often periods past their grace are finalised")
+	fs.DurationVar(&c.Schedule, "schedule", time.Hour, "how often the open month, quarter and year (and those in their grace) get a provisional run; 0: only on request")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 768, "MiB of Go heap the scorer lets grow before it collects (a soft limit, so a run spends little time collecting; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
@@ -96,6 +100,8 @@ func (c Config) check() error {
 		return fmt.Errorf("--duplicate-scan (KAOPING_SCORER_DUPLICATE_SCAN) must be positive, got %s", c.DuplicateScan)
 	case c.FinalAfter < 0:
 		return fmt.Errorf("--final-after (KAOPING_SCORER_FINAL_AFTER) must not be negative, got %s", c.FinalAfter)
+	case c.Schedule < 0:
+		return fmt.Errorf("--schedule (KAOPING_SCORER_SCHEDULE) must not be negative, got %s", c.Schedule)
 	case c.FinalizeEvery <= 0:
 		return fmt.Errorf("--finalize-every (KAOPING_SCORER_FINALIZE_EVERY) must be positive, got %s", c.FinalizeEvery)
 	case c.MemoryLimitMiB < 0:

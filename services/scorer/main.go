@@ -58,6 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if _, err := r.FailInterrupted(ctx); err != nil {
 			return fmt.Errorf("runs left running: %w", err)
 		}
+		if err := r.LoadNewest(ctx); err != nil {
+			return fmt.Errorf("newest run: %w", err)
+		}
 		// Runs in flight end before the connections close.
 		g.Cleanup(func() {
 			if !r.Wait(cfg.BarrierTimeout) {
@@ -70,11 +73,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		srv.Handle(h)
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
-		// The duplicate index follows the aggregator and the finaliser the
-		// calendar; both stop with this part, before the connections close.
+		// The duplicate index follows the aggregator, the finaliser and the
+		// schedule the calendar; they stop with this part, before the
+		// connections close.
 		var background sync.WaitGroup
 		background.Go(func() { _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) })
 		background.Go(func() { r.FinalizeEvery(ctx, cfg.FinalizeEvery) })
+		if cfg.Schedule > 0 {
+			background.Go(func() { r.Schedule(ctx, cfg.Schedule) })
+		}
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 		background.Wait()
 		return err

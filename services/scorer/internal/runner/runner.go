@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,9 +33,12 @@ type Runner struct {
 	now      func() time.Time
 	inFlight sync.WaitGroup
 
-	runs     *prometheus.CounterVec
-	duration prometheus.Histogram
-	indexed  prometheus.Gauge
+	runs      *prometheus.CounterVec
+	duration  prometheus.Histogram
+	indexed   prometheus.Gauge
+	scheduled prometheus.Counter
+	// newest is the instant of the newest done run, for its age.
+	newest atomic.Int64
 	// partitionRows is about the most rows one query of a run sorts.
 	partitionRows int
 	// finalAfter is the grace after a period's end before it finalises itself.
@@ -53,7 +57,16 @@ func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeo
 	}
 	r.indexed = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_duplicate_index_sequence",
 		Help: "Stream sequence up to which the index of duplicated events is complete."})
-	reg.MustRegister(r.runs, r.duration, r.indexed)
+	r.scheduled = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_scorer_scheduled_runs_total",
+		Help: "Runs started by the schedule (open periods) or to finalise a period past its grace."})
+	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kaoping_scorer_newest_run_age_seconds",
+		Help: "Seconds since the instant (as_of) of the newest done run; 0 before there is one."}, func() float64 {
+		if at := r.newest.Load(); at > 0 {
+			return r.now().Sub(time.Unix(0, at)).Seconds()
+		}
+		return 0
+	})
+	reg.MustRegister(r.runs, r.duration, r.indexed, r.scheduled, age)
 	return r
 }
 
@@ -84,6 +97,27 @@ func (b streamBarrier) Wait(ctx context.Context, hw uint64) error {
 
 func (b streamBarrier) Stored(ctx context.Context) (uint64, error) {
 	return stream.Processed(ctx, b.js)
+}
+
+// sawDone keeps the instant of the newest done run.
+func (r *Runner) sawDone(asOfNs int64) {
+	for cur := r.newest.Load(); asOfNs > cur && !r.newest.CompareAndSwap(cur, asOfNs); cur = r.newest.Load() {
+	}
+}
+
+// LoadNewest reads the newest done run from the store, for the age metric of
+// a scorer that starts again.
+func (r *Runner) LoadNewest(ctx context.Context) error {
+	runs, err := r.store.Runs(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, x := range runs {
+		if x.Status == store.StatusDone {
+			r.sawDone(x.AsOfNs)
+		}
+	}
+	return nil
 }
 
 // SetPartitionRows sets about the most rows one query of a run sorts
@@ -177,6 +211,9 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 		r.log.Info("run done", "run", run.ID, "period", run.Period, "high_water", run.HighWater, "counts", counts, "took", time.Since(start).String())
 	}
 	r.complete(ctx, run, p)
+	if run.Status == store.StatusDone {
+		r.sawDone(run.AsOfNs)
+	}
 	r.runs.WithLabelValues(run.Status).Inc()
 	r.duration.Observe(time.Since(start).Seconds())
 }
