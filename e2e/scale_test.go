@@ -428,5 +428,16 @@ func cpuProfile(addr string, seconds int) string {
 	if err != nil {
 		return fmt.Sprintf("pprof: %v\n%s", err, out)
 	}
+	// And where the time goes in kaoping's own code, cumulatively.
+	cum, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=60", "-focus=kaoping", filepath.Join(binDir, "scorer"), path).CombinedOutput()
+	if err == nil {
+		var keep []string
+		for _, line := range strings.Split(string(cum), "\n") {
+			if strings.Contains(line, "kaoping/") || strings.Contains(line, "flat%") {
+				keep = append(keep, line)
+			}
+		}
+		out = append(out, []byte("\n"+strings.Join(keep, "\n"))...)
+	}
 	return string(out)
 }

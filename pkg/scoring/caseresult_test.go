@@ -123,3 +123,40 @@ func TestAReopenedOverdueIssueIsListedAsReopened(t *testing.T) {
 		t.Errorf("overdue %v, reopened %v", d.Misses.OverdueIssues, d.ReopenedIssues)
 	}
 }
+
+// TestFinishParallelIsFinish: results made by several workers are those of
+// Finish, place for place.
+func TestFinishParallelIsFinish(t *testing.T) {
+	s := newScenario(t)
+	mixedQuarter(s, 240)
+	m := mustModel(t)
+	p, _ := period.Parse("2026Q3", m.Location)
+	asOf := time.Date(2026, 9, 20, 0, 0, 0, 0, time.UTC).UnixNano()
+	build := func() *Evaluator {
+		records := Dedupe(s.records)
+		e := NewEvaluator(m, p, asOf, BuildTree(records, p.EndNs()))
+		cases := BuildCases(records, p)
+		for _, c := range cases.Complaints {
+			e.Complaint(c)
+		}
+		for _, x := range cases.Issues {
+			e.Issue(x)
+		}
+		for _, x := range cases.Errors {
+			e.Error(x)
+		}
+		for _, r := range cases.Reviews {
+			e.Review(r)
+		}
+		return e
+	}
+	want := build().Finish()
+	e := build()
+	got := make([]Result, e.Subjects())
+	counts := e.FinishParallel(3, func(i int, r *Result) { got[i] = *r })
+	a, _ := json.Marshal(got)
+	b, _ := json.Marshal(append(slices.Clone(want.Units), want.Cadres...))
+	if string(a) != string(b) || counts != want.Counts {
+		t.Fatalf("parallel results differ (counts %+v, want %+v)", counts, want.Counts)
+	}
+}
