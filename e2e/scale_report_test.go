@@ -122,7 +122,7 @@ func printReport(w io.Writer, reports []*benchReport) {
 			fmt.Fprintf(b, "   %-22s %10s %12d %7d MB\n", q.name, q.took, q.rows, q.memBytes>>20)
 		}
 		for _, l := range r.rankingLatency {
-			fmt.Fprintf(b, "   load test %-22s one at a time %s; %d requests at 200/s: p50 %s, p99 %s, max %s, %d errors; target p99 < %s: %s\n",
+			fmt.Fprintf(b, "   load test %-24s one at a time %s; %d requests at 200/s: p50 %s, p99 %s, max %s, %d errors; target p99 < %s: %s\n",
 				l.what, l.alone.Round(10*time.Microsecond), l.n, l.p50.Round(10*time.Microsecond), l.p99.Round(10*time.Microsecond), l.max.Round(10*time.Microsecond),
 				l.errors, p99Target, mark(l.p99 < p99Target && l.errors == 0))
 		}

@@ -160,3 +160,13 @@ func TestFinishParallelIsFinish(t *testing.T) {
 		t.Fatalf("parallel results differ (counts %+v, want %+v)", counts, want.Counts)
 	}
 }
+
+// TestAppendRatiosJSONIsIndicatorsJSON.
+func TestAppendRatiosJSONIsIndicatorsJSON(t *testing.T) {
+	for _, r := range []Ratios{{}, {Num: [4]int64{242, 0, 3, 2}, Den: [4]int64{300, 0, 4, 3}, ReviewNum: "86.67", ReviewValue: "0.8667"},
+		{Num: [4]int64{1, 1, 1, 1}, Den: [4]int64{1, 2, 3, 4}}} {
+		if got, want := AppendRatiosJSON(nil, r), IndicatorsJSON(r.Indicators()); string(got) != string(want) {
+			t.Errorf("ratios %+v\n got  %s\n want %s", r, got, want)
+		}
+	}
+}

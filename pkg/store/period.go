@@ -159,38 +159,6 @@ func readOrder(plan []caseQuery) []int {
 // rows is still only some 20 MB in the reader.
 var caseSettings = clickhouse.Settings{"max_block_size": 131072}
 
-// caseQuery is one partition of one family's cases.
-type caseQuery struct {
-	name   string
-	family family
-	args   []any
-}
-
-// planCases sizes each family by the rows that place its cases in the period
-// and splits the big ones into partitions of their case hashes.
-func (s *Store) planCases(ctx context.Context, p period.Period, highWater uint64, partitionRows int) ([]caseQuery, error) {
-	start, end := p.StartNs(), p.EndNs()
-	var defining [4]uint64
-	if err := s.conn.QueryRow(ctx, qPeriodCases, start, end, start, end, start, end, p.Label, highWater).
-		Scan(&defining[0], &defining[1], &defining[2], &defining[3]); err != nil {
-		return nil, fmt.Errorf("size the cases of %s: %w", p.Label, err)
-	}
-	var plan []caseQuery
-	for i, f := range families {
-		parts := max(1, (int(defining[i])*rowsPerCase[f.kind]+partitionRows-1)/partitionRows)
-		member := []any{start, end}
-		if f.kind == event.KindReview {
-			member = []any{p.Label}
-		}
-		for part := range parts {
-			args := append([]any{uint64(parts), uint64(part), highWater}, member...)
-			plan = append(plan, caseQuery{name: fmt.Sprintf("%s-%d-of-%d", f.kind, part+1, parts), family: f,
-				args: append(args, uint64(parts), uint64(part), highWater)})
-		}
-	}
-	return plan, nil
-}
-
 // pendingQuery is a case query sent ahead, so ClickHouse sorts it while the
 // reader is busy with what came before.
 type pendingQuery struct {

@@ -141,3 +141,36 @@ func writeJSONBody(w http.ResponseWriter, b []byte) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }
+
+// readOnce lets one reader read what several ask for at the same time.
+type readOnce struct {
+	mu    sync.Mutex
+	calls map[pageKey]*readCall
+}
+
+type readCall struct {
+	done chan struct{}
+	rows cachedRows
+	err  error
+}
+
+func (o *readOnce) do(k pageKey, read func() (cachedRows, error)) (cachedRows, error) {
+	o.mu.Lock()
+	if o.calls == nil {
+		o.calls = map[pageKey]*readCall{}
+	}
+	if c, ok := o.calls[k]; ok {
+		o.mu.Unlock()
+		<-c.done
+		return c.rows, c.err
+	}
+	c := &readCall{done: make(chan struct{})}
+	o.calls[k] = c
+	o.mu.Unlock()
+	c.rows, c.err = read()
+	o.mu.Lock()
+	delete(o.calls, k)
+	o.mu.Unlock()
+	close(c.done)
+	return c.rows, c.err
+}

@@ -184,23 +184,27 @@ func (h *handlers) jsonRows(r *http.Request, s served, subject, level, parent st
 }
 
 // block returns the b-th block of a level's placed rows, from the cache or
-// read whole.
+// read whole (once, however many readers ask for it at the same time).
 func (h *handlers) block(r *http.Request, runID, subject, level string, b, total int) (cachedRows, error) {
 	key := pageKey{run: runID, subject: subject, level: level, from: b * blockRows, to: (b + 1) * blockRows}
 	if p, ok := h.pages.get(key); ok {
 		return p, nil
 	}
-	placed, err := h.store.ScorePage(r.Context(), runID, subject, level, key.from, key.to)
-	if err != nil {
-		return cachedRows{}, err
-	}
-	rows := make([]ranking.Row, len(placed))
-	for i, x := range placed {
-		rows[i] = ranking.FromScore(x, x.Rank, x.Grade)
-	}
-	p := encode(key, rows, total)
-	h.pages.put(p)
-	return p, nil
+	return h.reads.do(key, func() (cachedRows, error) {
+		if p, ok := h.pages.get(key); ok {
+			return p, nil
+		}
+		placed, err := h.store.ScorePage(r.Context(), runID, subject, level, key.from, key.to)
+		if err != nil {
+			return cachedRows{}, err
+		}
+		p := cachedRows{key: key, rows: make([][]byte, len(placed)), total: total}
+		for i, x := range placed {
+			p.rows[i] = ranking.AppendScore(nil, x, x.Rank, x.Grade)
+		}
+		h.pages.put(p)
+		return p, nil
+	})
 }
 
 // rankingRows reads the rows of a page and the number of peers: placed rows

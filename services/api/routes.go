@@ -18,6 +18,7 @@ type handlers struct {
 	states sync.Map // period label → periodState
 	levels sync.Map // [run, subject kind, level] → number of peers
 	pages  *pageCache
+	reads  readOnce
 }
 
 // fail answers a failed request (obs.Fail: the client's mistakes with their

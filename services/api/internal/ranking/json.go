@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"kaoping/pkg/scoring"
+	"kaoping/pkg/store"
 )
 
 // AppendRows appends rows as a JSON array, byte for byte what a
@@ -73,4 +74,35 @@ func appendEncoded(b []byte, s string) []byte {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// AppendScore appends the row FromScore(r, rank, grade) makes, as AppendRow
+// writes it, straight from the stored numbers: a block of a thousand rows is
+// encoded without a map of fractions each.
+func AppendScore(b []byte, r store.ScoreRow, rank int, grade string) []byte {
+	b = append(b, `{"rank":`...)
+	if r.Scored {
+		b = strconv.AppendInt(b, int64(rank), 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"id":`...)
+	b = AppendString(b, r.Subject)
+	b = append(b, `,"name":`...)
+	b = AppendString(b, r.Name)
+	b = append(b, `,"score":`...)
+	if r.Scored {
+		b = append(b, scoring.FormatCenti(r.ScoreCenti)...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"grade":`...)
+	if r.Scored {
+		b = AppendString(b, grade)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"indicators":`...)
+	b = scoring.AppendRatiosJSON(b, r.Ratios)
+	return append(b, '}')
 }

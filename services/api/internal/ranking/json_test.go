@@ -32,3 +32,15 @@ func TestAppendRowsIsWhatTheEncoderWrites(t *testing.T) {
 		t.Errorf("no rows = %s", got)
 	}
 }
+
+// TestAppendScoreIsAppendRowOfFromScore.
+func TestAppendScoreIsAppendRowOfFromScore(t *testing.T) {
+	for _, r := range []store.ScoreRow{
+		{Subject: "s1", Name: "建设街道", Scored: true, ScoreCenti: 8735, Ratios: scoring.Ratios{Num: [4]int64{3, 1, 0, 2}, Den: [4]int64{4, 1, 0, 3}, ReviewNum: "87.35", ReviewValue: "0.8735"}},
+		{Subject: `a"b`, Name: "<x>"},
+	} {
+		if got, want := AppendScore(nil, r, 4, "good"), AppendRow(nil, FromScore(r, 4, "good")); string(got) != string(want) {
+			t.Errorf("\n got  %s\n want %s", got, want)
+		}
+	}
+}
