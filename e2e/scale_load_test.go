@@ -15,12 +15,13 @@ import (
 	"kaoping/pkg/testkit/province"
 )
 
-// publishProvince sends the province through JetStream as the SDK's batch
-// messages would (SPEC §4: a JSON array of structured events, each keeping its
-// own source and id), a window of messages in flight, and returns the last
-// stream sequence and the number of events.
+// publishProvince sends the province through JetStream as batch messages
+// (SPEC §4: a JSON array of structured events, each keeping its own source
+// and id) of 50 events, a window of messages in flight, and returns the last
+// stream sequence and the number of events. The aggregator fetches 10,000
+// messages at a time: 500,000 events a batch.
 func publishProvince(t *testing.T, js jetstream.JetStream, cfg province.Config) (uint64, int) {
-	const perMessage = 500
+	const perMessage = 50
 	var buf bytes.Buffer
 	count := 0
 	var futures []jetstream.PubAckFuture
