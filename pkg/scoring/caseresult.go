@@ -18,8 +18,10 @@ type CaseResult struct {
 	LateResponse bool
 	Unresolved   bool
 	Dissatisfied bool
-	// Issues: past due without a closing that stands.
-	Overdue bool
+	// Issues: past due without a closing that stands; Reopened when a
+	// reopening took a closing from it.
+	Overdue  bool
+	Reopened bool
 	// Errors: Severity always; Points when not tolerated, DecisionID when tolerated.
 	Severity   string
 	Points     int64
@@ -46,6 +48,9 @@ func (d *Detail) AddCase(c CaseResult) {
 	}
 	if c.Overdue {
 		d.Misses.OverdueIssues = append(d.Misses.OverdueIssues, c.ID)
+		if c.Reopened {
+			d.ReopenedIssues = append(d.ReopenedIssues, c.ID)
+		}
 	}
 	if c.Kind == event.KindError {
 		if c.Tolerated {
@@ -65,6 +70,11 @@ func (d *Detail) SortLists() { d.sortLists() }
 // and a reader fills them from the cases (Detail.AddCase). Call it before the
 // first case is fed.
 func (e *Evaluator) RecordCases(sink func(CaseResult)) { e.sink = sink }
+
+// RatiosOnly makes the results leave Detail.Indicators out: a caller that
+// stores Result.Ratios (from which Ratios.Indicators rebuilds them) need not
+// have 325,000 maps of text made. Call it before Finish.
+func (e *Evaluator) RatiosOnly() { e.rats.ratiosOnly = true }
 
 // show records a case for the subjects it counts for: in their details, or
 // once through the sink.

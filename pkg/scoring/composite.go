@@ -16,6 +16,8 @@ type scratch struct {
 	ok        bool
 	num, den  big.Int
 	p, q, tmp big.Int
+	// ratiosOnly leaves Detail.Indicators out (Evaluator.RatiosOnly).
+	ratiosOnly bool
 }
 
 // setWeights writes the model's decimal weights as integers over a common
@@ -47,10 +49,12 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	}
 	var d Detail
 	if t.lists != nil {
-		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+		d.Misses, d.PenaltyItems, d.ToleratedItems, d.ReopenedIssues = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems, t.lists.ReopenedIssues
 	}
 	d.Pending = t.pending
-	d.Indicators = make(map[string]Fraction, len(Indicators))
+	if !s.ratiosOnly {
+		d.Indicators = make(map[string]Fraction, len(Indicators))
+	}
 	s.num.SetInt64(0)
 	s.den.SetInt64(1)
 	s.total.SetInt64(0)
@@ -63,25 +67,34 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 		s.den.Mul(&s.den, q)
 		s.total.Add(&s.total, &s.weights[i])
 	}
+	var rs Ratios
 	for i, c := range [...]ratio{t.resp, t.res, t.sat, t.clo} {
-		d.Indicators[Indicators[i]] = c.fraction()
+		rs.Num[i], rs.Den[i] = c.num, c.den
+		if !s.ratiosOnly {
+			d.Indicators[Indicators[i]] = c.fraction()
+		}
 		if c.den > 0 { // not applicable: out of both sums, not a 0
 			s.p.SetInt64(100 * c.num) // 100 × num/den, the 100 of the base
 			s.q.SetInt64(c.den)
 			add(i, &s.p, &s.q)
 		}
 	}
-	d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
+	if !s.ratiosOnly {
+		d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
+	}
 	if mean := meanOfGroupMeans(t.reviews); mean != nil {
 		x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
-		d.Indicators[ReviewScore] = Fraction{Num: FormatDecimal(mean, 2), Den: "100", Value: FormatDecimal(x, 4)}
+		rs.ReviewNum, rs.ReviewValue, rs.ReviewExact = FormatDecimal(mean, 2), FormatDecimal(x, 4), x.String()
+		if !s.ratiosOnly {
+			d.Indicators[ReviewScore] = Fraction{Num: rs.ReviewNum, Den: "100", Value: rs.ReviewValue}
+		}
 		add(4, mean.Num(), mean.Denom()) // 100 × mean/100
 	}
 
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
-	r := Result{Detail: d}
+	r := Result{Detail: d, Ratios: rs}
 	if s.total.Sign() == 0 {
 		return r // no applicable indicator: no score, whatever the errors
 	}

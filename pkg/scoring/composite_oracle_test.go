@@ -17,7 +17,7 @@ import (
 func (m *Model) compositeRat(t *tally) Result {
 	var d Detail
 	if t.lists != nil {
-		d.Misses, d.PenaltyItems, d.ToleratedItems = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems
+		d.Misses, d.PenaltyItems, d.ToleratedItems, d.ReopenedIssues = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems, t.lists.ReopenedIssues
 	}
 	d.Pending = t.pending
 	d.Indicators = map[string]Fraction{
@@ -89,6 +89,10 @@ func TestCompositeIsTheRationalOne(t *testing.T) {
 			}
 		}
 		got, want := m.composite(tl, &s), m.compositeRat(tl)
+		if !reflect.DeepEqual(got.Ratios.Indicators(), got.Detail.Indicators) {
+			t.Fatalf("tally %+v: ratios %+v show %v, want %v", tl, got.Ratios, got.Ratios.Indicators(), got.Detail.Indicators)
+		}
+		got.Ratios = Ratios{}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("tally %+v:\n got  %+v\n want %+v", tl, got, want)
 		}

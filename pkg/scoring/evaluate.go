@@ -2,6 +2,8 @@ package scoring
 
 import (
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/period"
@@ -40,11 +42,17 @@ func NewEvaluator(m *Model, p period.Period, asOfNs int64, tree *Tree) *Evaluato
 		cadres: make(map[string]*tally, len(tree.Cadres)),
 		chains: make(map[string][]*tally, len(tree.Units)),
 	}
+	// One allocation for every tally: a province's 325,000 are then one
+	// object for the collector, and neighbours in memory.
+	all := make([]tally, len(tree.Units)+len(tree.Cadres))
+	i := 0
 	for id := range tree.Units {
-		e.units[id] = &tally{}
+		e.units[id] = &all[i]
+		i++
 	}
 	for id := range tree.Cadres {
-		e.cadres[id] = &tally{}
+		e.cadres[id] = &all[i]
+		i++
 	}
 	return e
 }
@@ -148,6 +156,71 @@ func (e *Evaluator) FinishEach(visit func(*Result)) Counts {
 	}
 	return counts
 }
+
+// FinishParallel is FinishEach computed by several workers at once, for a
+// caller that stores results by their place: the i-th result (units sorted by
+// id, then cadres sorted by id; Subjects says how many) is handed to visit,
+// which is called from several goroutines, each result valid only during its
+// call. It returns the counts.
+func (e *Evaluator) FinishParallel(workers int, visit func(i int, r *Result)) Counts {
+	tree := e.tree
+	units, cadres := sortedKeys(e.units), sortedKeys(e.cadres)
+	for _, id := range units {
+		tree.Path(id) // every path made here: the workers only read the tree
+	}
+	counts := e.counts
+	counts.Units, counts.Cadres = len(tree.Units), len(tree.Cadres)
+	total := len(units) + len(cadres)
+	scored := make([]bool, total)
+	var wg sync.WaitGroup
+	const chunk = 4096
+	var next atomic.Int64
+	for w := 0; w < max(1, workers); w++ {
+		wg.Go(func() {
+			rats := scratch{ratiosOnly: e.rats.ratiosOnly}
+			var r Result
+			for {
+				from := int(next.Add(chunk)) - chunk
+				if from >= total {
+					return
+				}
+				for i := from; i < min(from+chunk, total); i++ {
+					if i < len(units) {
+						id := units[i]
+						u := tree.Units[id]
+						r = e.model.composite(e.units[id], &rats)
+						r.Kind, r.ID, r.Name, r.Level, r.Unit, r.Path = SubjectUnit, id, u.Name, u.Level, id, tree.Path(id)
+					} else {
+						id := cadres[i-len(units)]
+						c := tree.Cadres[id]
+						r = e.model.composite(e.cadres[id], &rats)
+						r.Kind, r.ID, r.Name, r.Unit, r.Path = SubjectCadre, id, c.Name, c.Unit, tree.Path(c.Unit)
+						if u, ok := tree.Units[c.Unit]; ok {
+							r.Level = u.Level
+						}
+					}
+					scored[i] = r.Scored
+					visit(i, &r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, ok := range scored {
+		switch {
+		case !ok:
+		case i < len(units):
+			counts.ScoredUnits++
+		default:
+			counts.ScoredCadres++
+		}
+	}
+	return counts
+}
+
+// Subjects is the number of results Finish gives: the units and cadres of
+// the period's tree.
+func (e *Evaluator) Subjects() int { return len(e.units) + len(e.cadres) }
 
 // Evaluate scores every unit and cadre of the period's tree at asOfNs from the
 // records: every event stored up to the run's high-water mark that may concern

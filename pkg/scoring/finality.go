@@ -52,3 +52,70 @@ func FinalRun(p period.Period, done []RunRef, finalizedNs, nowNs int64) (RunRef,
 	}
 	return final, true
 }
+
+// Finalization is one finalisation of a period for a model: when, the run it
+// froze ("" for one recorded before finalisations named their run) and how it
+// came (explicit or automatic).
+type Finalization struct {
+	AtNs  int64
+	RunID string
+	How   string
+}
+
+// How a period was finalised.
+const (
+	FinalizedExplicitly    = "explicit"
+	FinalizedAutomatically = "automatic"
+)
+
+// FinalOf returns the run period p is frozen at, if it is final as of nowNs:
+// the run its earliest finalisation named, and never a run that finished
+// later (SPEC §5). A finalisation recorded before finalisations named their
+// run is read by FinalRun's rule. A period without a finalisation is
+// provisional, whatever the date: the scorer finalises a period once its
+// grace has passed (Due), by running it once more and freezing that run.
+func FinalOf(p period.Period, done []RunRef, fins []Finalization, nowNs int64) (RunRef, bool) {
+	var first *Finalization
+	for i := range fins {
+		if f := &fins[i]; f.AtNs <= nowNs && (first == nil || f.AtNs < first.AtNs) {
+			first = f
+		}
+	}
+	switch {
+	case first == nil:
+		return RunRef{}, false
+	case first.RunID == "":
+		return FinalRun(p, done, first.AtNs, nowNs)
+	}
+	for _, r := range done {
+		if r.ID == first.RunID {
+			return r, true
+		}
+	}
+	return RunRef{ID: first.RunID}, true
+}
+
+// Due is the instant a period finalises itself: grace after its end.
+func Due(p period.Period, grace time.Duration) int64 { return p.End.Add(grace).UnixNano() }
+
+// What a ranking says of the run it serves (SPEC §6 "status").
+const (
+	StatusProvisional = "provisional"
+	StatusFinal       = "final"
+	StatusCorrected   = "corrected"
+)
+
+// StatusOf says what the served run is to its period: the final run, a
+// correction run after it, or a provisional run (of a period not final yet,
+// or one from before its final run).
+func StatusOf(served, final RunRef, isFinal bool) string {
+	switch {
+	case !isFinal:
+		return StatusProvisional
+	case served.ID == final.ID:
+		return StatusFinal
+	case served.AsOfNs > final.AsOfNs || (served.AsOfNs == final.AsOfNs && served.ID > final.ID):
+		return StatusCorrected
+	}
+	return StatusProvisional
+}

@@ -87,5 +87,9 @@ func (e *Evaluator) Issue(x *Issue) {
 			t.pending.Issues++
 		}
 	}
-	e.show(CaseResult{Kind: event.KindIssue, ID: x.ID, Unit: x.Listed.Unit, Cadre: x.Listed.Cadre, Overdue: o == Miss}, subjects)
+	reopened := false
+	for _, c := range x.Closes {
+		reopened = reopened || reopenedAfter(x.Reopens, c)
+	}
+	e.show(CaseResult{Kind: event.KindIssue, ID: x.ID, Unit: x.Listed.Unit, Cadre: x.Listed.Cadre, Overdue: o == Miss, Reopened: o == Miss && reopened}, subjects)
 }

@@ -64,7 +64,9 @@ func (d *Detail) AppendJSON(b []byte) []byte {
 	b = appendStrings(b, d.Misses.Dissatisfied)
 	b = append(b, `,"overdue_issues":`...)
 	b = appendStrings(b, d.Misses.OverdueIssues)
-	b = append(b, `},"pending":{"responses":`...)
+	b = append(b, `},"reopened_issues":`...)
+	b = appendStrings(b, d.ReopenedIssues)
+	b = append(b, `,"pending":{"responses":`...)
 	b = strconv.AppendInt(b, int64(d.Pending.Responses), 10)
 	b = append(b, `,"resolutions":`...)
 	b = strconv.AppendInt(b, int64(d.Pending.Resolutions), 10)
@@ -141,4 +143,42 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// AppendRatiosJSON appends the indicators of r as IndicatorsJSON writes
+// r.Indicators(), without making the map: a reader encoding a thousand
+// stored rows at once need not.
+func AppendRatiosJSON(b []byte, r Ratios) []byte {
+	// Keys in byte order, as encoding/json writes a map.
+	order := [...]int{3, 1, 0, -1, 2} // closure, resolution, response, review, satisfaction
+	names := [...]string{ClosureRate, ResolutionRate, ResponseRate, ReviewScore, SatisfactionRate}
+	b = append(b, '{')
+	for k, i := range order {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, names[k]...)
+		b = append(b, `":`...)
+		if i < 0 {
+			f := Fraction{Num: "0", Den: "0"}
+			if r.ReviewValue != "" {
+				f = Fraction{Num: r.ReviewNum, Den: "100", Value: r.ReviewValue}
+			}
+			b = f.appendJSON(b)
+			continue
+		}
+		b = append(b, `{"num":`...)
+		b = strconv.AppendInt(b, r.Num[i], 10)
+		b = append(b, `,"den":`...)
+		b = strconv.AppendInt(b, r.Den[i], 10)
+		b = append(b, `,"value":`...)
+		if r.Den[i] > 0 {
+			b = append(b, formatQuotient(r.Num[i], r.Den[i], 4)...)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }

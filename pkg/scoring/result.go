@@ -96,14 +96,17 @@ type Detail struct {
 	PenaltyItems   []PenaltyItem    `json:"penalty_items"`
 	ToleratedItems []ToleratedError `json:"tolerated_errors"`
 	Misses         Misses           `json:"misses"`
-	Pending        PendingCounts    `json:"pending"`
+	// ReopenedIssues are the overdue issues (among Misses.OverdueIssues) that
+	// a reopening took a closing from.
+	ReopenedIssues []string      `json:"reopened_issues"`
+	Pending        PendingCounts `json:"pending"`
 }
 
 // sortLists puts every list of the detail in id order and writes empty lists as
 // [] rather than null, so the same cases give byte-identical results in
 // whatever order they were folded in.
 func (d *Detail) sortLists() {
-	for _, l := range []*[]string{&d.Misses.LateResponses, &d.Misses.UnresolvedComplaints, &d.Misses.Dissatisfied, &d.Misses.OverdueIssues} {
+	for _, l := range []*[]string{&d.Misses.LateResponses, &d.Misses.UnresolvedComplaints, &d.Misses.Dissatisfied, &d.Misses.OverdueIssues, &d.ReopenedIssues} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -133,6 +136,32 @@ type Result struct {
 	// ScoreCenti is the score rounded half up, in hundredths.
 	ScoreCenti int64
 	Detail     Detail
+	// Ratios are the indicators of Detail as numbers, for storage.
+	Ratios Ratios
+}
+
+// Ratios are a result's indicators as a store keeps them: the numerators and
+// denominators of the case indicators, in the order of Indicators, and the
+// review score's shown numerator and value ("" when nobody rated).
+type Ratios struct {
+	Num, Den               [4]int64
+	ReviewNum, ReviewValue string
+	// ReviewExact is the review score's value in lowest terms ("1733/2000"),
+	// what recomputing the score from its explanation needs.
+	ReviewExact string
+}
+
+// Indicators writes the ratios as Detail.Indicators shows them.
+func (r Ratios) Indicators() map[string]Fraction {
+	ind := make(map[string]Fraction, len(Indicators))
+	for i := range r.Num {
+		ind[Indicators[i]] = ratio{r.Num[i], r.Den[i]}.fraction()
+	}
+	ind[ReviewScore] = Fraction{Num: "0", Den: "0"}
+	if r.ReviewValue != "" {
+		ind[ReviewScore] = Fraction{Num: r.ReviewNum, Den: "100", Value: r.ReviewValue}
+	}
+	return ind
 }
 
 // Counts summarise a run.

@@ -65,14 +65,14 @@ func (s *Store) saveResultCases(ctx context.Context, runID string, cases []scori
 	n := len(cases)
 	run, kind, id, unit, cadre, severity, decision := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n)
-	late, unresolved, dissatisfied, overdue, tolerated := make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n)
+	late, unresolved, dissatisfied, overdue, tolerated, reopened := make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n)
 	points := make([]int64, n)
 	for i, c := range cases {
 		run[i], kind[i], id[i], unit[i], cadre[i], severity[i], decision[i] = runID, string(c.Kind), c.ID, c.Unit, c.Cadre, c.Severity, c.DecisionID
 		late[i], unresolved[i], dissatisfied[i], overdue[i], tolerated[i] = u8(c.LateResponse), u8(c.Unresolved), u8(c.Dissatisfied), u8(c.Overdue), u8(c.Tolerated)
-		points[i] = c.Points
+		points[i], reopened[i] = c.Points, u8(c.Reopened)
 	}
-	return s.insertColumns(ctx, qInsertResultCases, run, kind, id, unit, cadre, late, unresolved, dissatisfied, overdue, severity, points, tolerated, decision)
+	return s.insertColumns(ctx, qInsertResultCases, run, kind, id, unit, cadre, late, unresolved, dissatisfied, overdue, severity, points, tolerated, decision, reopened)
 }
 
 func u8(b bool) uint8 {
@@ -102,13 +102,13 @@ func (s *Store) ResultCases(ctx context.Context, runID, kind, subject string) ([
 	for rows.Next() {
 		var c scoring.CaseResult
 		var run, caseKind string
-		var late, unresolved, dissatisfied, overdue, tolerated uint8
+		var late, unresolved, dissatisfied, overdue, tolerated, reopened uint8
 		if err := rows.Scan(&run, &caseKind, &c.ID, &c.Unit, &c.Cadre, &late, &unresolved, &dissatisfied, &overdue,
-			&c.Severity, &c.Points, &tolerated, &c.DecisionID); err != nil {
+			&c.Severity, &c.Points, &tolerated, &c.DecisionID, &reopened); err != nil {
 			return nil, fmt.Errorf("scan result case: %w", err)
 		}
 		c.Kind = event.Kind(caseKind)
-		c.LateResponse, c.Unresolved, c.Dissatisfied, c.Overdue, c.Tolerated = late == 1, unresolved == 1, dissatisfied == 1, overdue == 1, tolerated == 1
+		c.LateResponse, c.Unresolved, c.Dissatisfied, c.Overdue, c.Tolerated, c.Reopened = late == 1, unresolved == 1, dissatisfied == 1, overdue == 1, tolerated == 1, reopened == 1
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -68,9 +68,12 @@ type place struct {
 // copies to keep: for each (source, id), the first copy by stream order, once.
 // Rows of other events are kept; most events have one copy and never meet it.
 type FirstCopies struct {
-	// seqs are the sequences of the messages that hold a copy: most rows'
-	// sequence is not among them, and a map of integers answers fastest.
-	seqs map[uint64]struct{}
+	// seqs marks the sequences of the messages that hold a copy, one bit
+	// each: most rows' sequence is not among them, and a bit answers in a
+	// nanosecond where a map takes fifty (a run asks five million times).
+	// Sequences past bitsetSeqs (32 MB of bits) are kept in a map of words.
+	seqs []uint64
+	high map[uint64]uint64
 	// first is true for a first copy's place, false for a later one.
 	first map[place]bool
 	// kept holds the first copies already handed over once.
@@ -80,7 +83,7 @@ type FirstCopies struct {
 // Keep reports whether the row at (seq, pos) is the first copy of its event,
 // seen for the first time.
 func (f *FirstCopies) Keep(seq uint64, pos uint32) bool {
-	if _, ok := f.seqs[seq]; !ok {
+	if !f.marked(seq) {
 		return true
 	}
 	at := place{seq, pos}
@@ -93,6 +96,39 @@ func (f *FirstCopies) Keep(seq uint64, pos uint32) bool {
 	}
 	f.kept[at] = true
 	return true
+}
+
+// IsFirst reports whether the row at (seq, pos) is a first copy, however
+// often it is asked: two identical rows of one place both are.
+func (f *FirstCopies) IsFirst(seq uint64, pos uint32) bool {
+	if !f.marked(seq) {
+		return true
+	}
+	first, dup := f.first[place{seq, pos}]
+	return !dup || first
+}
+
+// bitsetSeqs bounds the sequences kept as a plain bitset.
+const bitsetSeqs = 1 << 28
+
+func (f *FirstCopies) mark(seq uint64) {
+	w, bit := seq/64, uint64(1)<<(seq%64)
+	if seq >= bitsetSeqs {
+		f.high[w] |= bit
+		return
+	}
+	if w >= uint64(len(f.seqs)) {
+		f.seqs = append(f.seqs, make([]uint64, w+1-uint64(len(f.seqs)))...)
+	}
+	f.seqs[w] |= bit
+}
+
+func (f *FirstCopies) marked(seq uint64) bool {
+	w, bit := seq/64, uint64(1)<<(seq%64)
+	if seq >= bitsetSeqs {
+		return f.high[w]&bit != 0
+	}
+	return w < uint64(len(f.seqs)) && f.seqs[w]&bit != 0
 }
 
 // Len is the number of places that have copies.
@@ -130,10 +166,10 @@ func (s *Store) FirstCopiesAt(ctx context.Context, highWater uint64) (*FirstCopi
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	f := &FirstCopies{seqs: make(map[uint64]struct{}, len(all)), first: make(map[place]bool, len(all)), kept: map[place]bool{}}
+	f := &FirstCopies{first: make(map[place]bool, len(all)), kept: map[place]bool{}, high: map[uint64]uint64{}}
 	for _, c := range all {
 		f.first[c.at] = firsts[c.k] == c.at
-		f.seqs[c.at.seq] = struct{}{}
+		f.mark(c.at.seq)
 	}
 	return f, nil
 }

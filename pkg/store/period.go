@@ -63,9 +63,10 @@ var rowsPerCase = map[event.Kind]int{event.KindComplaint: 4, event.KindIssue: 2,
 // aggregator must have stored everything up to highWater (the read barrier):
 // the index of duplicates is brought up to it first.
 //
-// ClickHouse sorts the next case query while the reader folds the current one:
-// the first (the biggest, complaints) is sent before the copies and the org
-// tree are read, each next one when the one before starts streaming.
+// ClickHouse sorts a case query while the reader folds another: the biggest
+// (the complaints) is sent first, before the copies and the org tree are
+// read, and read last, the small families being read while it sorts; each
+// other query is sent when the one read before it starts streaming.
 func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint64, scan PeriodScan) (ScanStats, error) {
 	var st ScanStats
 	if scan.PartitionRows <= 0 {
@@ -85,10 +86,18 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 		return st, err
 	}
 	st.Queries = append(st.Queries, QueryStat{Name: "sizes", Rows: len(plan), Took: time.Since(start)})
-	pending := s.open(s.queryCtx(ctx, scan, plan[0].name, caseSettings), plan[0])
+	opened := make([]*pendingQuery, len(plan))
+	send := func(i int) {
+		if i < len(plan) && opened[i] == nil {
+			opened[i] = s.open(s.queryCtx(ctx, scan, plan[i].name, caseSettings), plan[i])
+		}
+	}
+	send(0)
 	defer func() {
 		cancel() // a query sent ahead and not read stops on the server
-		pending.close()
+		for _, pq := range opened {
+			pq.close()
+		}
 	}()
 
 	start = time.Now()
@@ -108,16 +117,18 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 		scan.TreeDone()
 	}
 
-	for i, q := range plan {
+	order := readOrder(plan)
+	for k, i := range order {
+		q := plan[i]
 		start = time.Now()
-		cur := pending
-		rows, err := cur.wait()
+		send(i)
+		rows, err := opened[i].wait()
 		if err != nil {
 			return st, fmt.Errorf("query %s of %s: %w", q.name, p.Label, err)
 		}
-		pending = nil
-		if i+1 < len(plan) {
-			pending = s.open(s.queryCtx(ctx, scan, plan[i+1].name, caseSettings), plan[i+1])
+		opened[i] = nil
+		if k+1 < len(order) {
+			send(order[k+1])
 		}
 		n, err := scanFamily(rows, q.family, first, scan.Case, &st)
 		rows.Close()
@@ -129,42 +140,24 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 	return st, nil
 }
 
+// readOrder is the order the case queries are read in: the other families
+// first, then the complaints (plan's first family, sent first to sort).
+func readOrder(plan []caseQuery) []int {
+	var small, big []int
+	for i, q := range plan {
+		if q.family.kind == plan[0].family.kind {
+			big = append(big, i)
+		} else {
+			small = append(small, i)
+		}
+	}
+	return append(small, big...)
+}
+
 // caseSettings are those of the case queries: bigger blocks sort faster in
 // ClickHouse 18.16 (fewer blocks to merge), and a block of 131,072 narrow
 // rows is still only some 20 MB in the reader.
 var caseSettings = clickhouse.Settings{"max_block_size": 131072}
-
-// caseQuery is one partition of one family's cases.
-type caseQuery struct {
-	name   string
-	family family
-	args   []any
-}
-
-// planCases sizes each family by the rows that place its cases in the period
-// and splits the big ones into partitions of their case hashes.
-func (s *Store) planCases(ctx context.Context, p period.Period, highWater uint64, partitionRows int) ([]caseQuery, error) {
-	start, end := p.StartNs(), p.EndNs()
-	var defining [4]uint64
-	if err := s.conn.QueryRow(ctx, qPeriodCases, start, end, start, end, start, end, p.Label, highWater).
-		Scan(&defining[0], &defining[1], &defining[2], &defining[3]); err != nil {
-		return nil, fmt.Errorf("size the cases of %s: %w", p.Label, err)
-	}
-	var plan []caseQuery
-	for i, f := range families {
-		parts := max(1, (int(defining[i])*rowsPerCase[f.kind]+partitionRows-1)/partitionRows)
-		member := []any{start, end}
-		if f.kind == event.KindReview {
-			member = []any{p.Label}
-		}
-		for part := range parts {
-			args := append([]any{uint64(parts), uint64(part), highWater}, member...)
-			plan = append(plan, caseQuery{name: fmt.Sprintf("%s-%d-of-%d", f.kind, part+1, parts), family: f,
-				args: append(args, uint64(parts), uint64(part), highWater)})
-		}
-	}
-	return plan, nil
-}
 
 // pendingQuery is a case query sent ahead, so ClickHouse sorts it while the
 // reader is busy with what came before.

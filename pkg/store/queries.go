@@ -87,11 +87,6 @@ LIMIT 1 BY subject`
 
 const qInsertAudit = `INSERT INTO audit_log (at_ns, principal, method, path, query, status)`
 
-const qInsertFinalization = `INSERT INTO finalizations (period, at_ns, principal)`
-
-// qFinalizedAt is the instant of a period's first explicit finalisation, 0 if none.
-const qFinalizedAt = `SELECT min(at_ns) FROM finalizations WHERE period = ?`
-
 // Rebuilding the events table from the stream (aggregator rebuild): a new
 // table of the same structure is filled, then swapped in by name.
 const (

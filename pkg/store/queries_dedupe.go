@@ -31,7 +31,7 @@ PREWHERE key_hash IN (SELECT key_hash FROM event_duplicates)
 WHERE stream_seq <= ?`
 
 const resultCaseColumns = `run_id, case_kind, case_id, unit, cadre, late_response, unresolved, dissatisfied, overdue,
-    severity, points, tolerated, decision_id`
+    severity, points, tolerated, decision_id, reopened`
 
 const qInsertResultCases = `INSERT INTO result_cases (` + resultCaseColumns + `)`
 
@@ -39,7 +39,7 @@ const qInsertResultCases = `INSERT INTO result_cases (` + resultCaseColumns + `)
 // every unit whose path in the run's tree passes through it. Parameters: run,
 // run, unit.
 const qUnitCases = `SELECT ` + resultCaseColumns + ` FROM result_cases
-WHERE run_id = ? AND unit IN (SELECT subject FROM results WHERE run_id = ? AND subject_kind = 'unit' AND has(path, ?))`
+WHERE run_id = ? AND unit IN (SELECT subject FROM scores WHERE run_id = ? AND subject_kind = 'unit' AND has(path, ?))`
 
 // qCadreCases returns the cases of one run that count for a cadre. Parameters: run, cadre.
 const qCadreCases = `SELECT ` + resultCaseColumns + ` FROM result_cases WHERE run_id = ? AND cadre = ?`

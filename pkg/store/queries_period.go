@@ -64,20 +64,34 @@ var families = []family{
 // query returns every stored row, up to the high-water mark, of the cases of
 // the family that have some row placing them in the period (the defining
 // event's time or due, or a review's period label: some copy, not only the
-// first, so the reader can keep first copies exactly), in one partition of the
-// case hashes, ordered by case_hash so a reader meets each case in one piece.
+// first, so the reader can keep first copies exactly), in one partition of
+// the case ids, ordered by case_hash so a reader meets each case in one piece.
+// A partition is a range of case ids [lo, hi) (hi unbounded when the flag
+// is 1): the table is ordered by (type, case_id), so a partition reads its
+// own granules only.
 //
-// Parameters: partitions, partition, hwm, the member condition's, partitions,
-// partition, hwm.
+// Parameters: lo, unbounded, hi (the partition, outside), lo, unbounded, hi
+// (inside), hwm, the member condition's, hwm.
 func (f family) query() string {
 	return `SELECT case_hash, ` + typeCode(f.types) + `, case_id, time_ns, stream_seq, msg_pos, ` + f.columns + `
 FROM events
-PREWHERE type IN (` + sqlList(f.types) + `) AND case_hash % ? = ? AND case_hash IN (
+PREWHERE type IN (` + sqlList(f.types) + `) AND case_id >= ? AND (? = 1 OR case_id < ?) AND case_hash IN (
     SELECT case_hash FROM events
-    PREWHERE type = '` + f.types[0] + `'
-    WHERE stream_seq <= ? AND ` + f.member + ` AND case_hash % ? = ?)
+    PREWHERE type = '` + f.types[0] + `' AND case_id >= ? AND (? = 1 OR case_id < ?)
+    WHERE stream_seq <= ? AND ` + f.member + `)
 WHERE stream_seq <= ?
 ORDER BY case_hash`
+}
+
+// bounds returns a sample of the case ids that place a case of the family in
+// the period, in order: one in every `every` by hash, to cut the family into
+// partitions of about equal size. Parameters: hwm, the member condition's,
+// every.
+func (f family) bounds() string {
+	return `SELECT case_id FROM events
+PREWHERE type = '` + f.types[0] + `'
+WHERE stream_seq <= ? AND ` + f.member + ` AND case_hash % ? = 0
+ORDER BY case_id`
 }
 
 // qPeriodCases counts the rows that place a case of each family in the

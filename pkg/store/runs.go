@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"kaoping/pkg/period"
 	"kaoping/pkg/scoring"
 )
 
@@ -150,8 +150,39 @@ func (s *Store) insertColumns(ctx context.Context, insert string, columns ...any
 }
 
 // Results returns a run's results of one subject kind ("unit" or "cadre"),
-// all subjects when subject is "".
+// all subjects when subject is "": from table results for a run stored before
+// runs placed their results, else from scores (the detail then has no lists;
+// see ResultCases).
 func (s *Store) Results(ctx context.Context, runID, kind, subject string) ([]Result, error) {
+	out, err := s.legacyResults(ctx, runID, kind, subject)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	var placed []ScoreRow
+	if subject == "" {
+		all, err := s.RunScores(ctx, runID)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range all {
+			if x.Kind == kind {
+				placed = append(placed, x)
+			}
+		}
+	} else if x, err := s.ScoreOf(ctx, runID, kind, subject); err == nil {
+		placed = []ScoreRow{x}
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for _, x := range placed {
+		d := scoring.Detail{Indicators: x.Ratios.Indicators(), Base: x.Base, PenaltyPoints: x.PenaltyPoints, Penalty: x.Penalty, Pending: x.Pending}
+		out = append(out, Result{RunID: runID, Kind: kind, Subject: x.Subject, Name: x.Name, Level: x.Level, Unit: x.Unit,
+			Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(d.AppendJSON(nil))})
+	}
+	return out, nil
+}
+
+func (s *Store) legacyResults(ctx context.Context, runID, kind, subject string) ([]Result, error) {
 	rows, err := s.conn.Query(ctx, qResults, runID, kind, subject, subject)
 	if err != nil {
 		return nil, fmt.Errorf("query results: %w", err)
@@ -182,15 +213,28 @@ type AuditEntry struct {
 
 // Audit appends an entry to the audit log.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return s.AuditBatch(ctx, []AuditEntry{e})
+}
+
+// AuditBatch appends entries to the audit log in one insert.
+func (s *Store) AuditBatch(ctx context.Context, entries []AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	batch, err := s.conn.PrepareBatch(ctx, qInsertAudit)
 	if err != nil {
 		return fmt.Errorf("prepare audit: %w", err)
 	}
-	if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
-		_ = batch.Abort()
-		return err
+	for _, e := range entries {
+		if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
+			_ = batch.Abort()
+			return err
+		}
 	}
-	return batch.Send()
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("write %d audit entries: %w", len(entries), err)
+	}
+	return nil
 }
 
 // DoneRuns picks the done runs out of a period's runs, for scoring.FinalRun.
@@ -204,35 +248,13 @@ func DoneRuns(runs []Run) []scoring.RunRef {
 	return done
 }
 
-// Finalize records an explicit finalisation of a period at an instant.
-func (s *Store) Finalize(ctx context.Context, period string, at time.Time, principal string) error {
-	batch, err := s.conn.PrepareBatch(ctx, qInsertFinalization)
-	if err != nil {
-		return fmt.Errorf("prepare finalization: %w", err)
+// PeriodVersion changes whenever a run of the period changes state or the
+// period is finalised: a reader that cached what it read of the period's
+// runs checks it in one cheap query.
+func (s *Store) PeriodVersion(ctx context.Context, period string) ([2]int64, error) {
+	var v [2]int64
+	if err := s.conn.QueryRow(pointRead(ctx), qPeriodVersion, period, period).Scan(&v[0], &v[1]); err != nil {
+		return v, fmt.Errorf("version of %s: %w", period, err)
 	}
-	if err := batch.Append(period, at.UnixNano(), principal); err != nil {
-		_ = batch.Abort()
-		return err
-	}
-	return batch.Send()
-}
-
-// FinalizedAt is the instant of the period's first explicit finalisation, 0 if none.
-func (s *Store) FinalizedAt(ctx context.Context, period string) (int64, error) {
-	var at int64
-	if err := s.conn.QueryRow(ctx, qFinalizedAt, period).Scan(&at); err != nil {
-		return 0, fmt.Errorf("finalization of %s: %w", period, err)
-	}
-	return at, nil
-}
-
-// FinalRun is the run period p is frozen at as of now, if it is final:
-// explicitly finalised, or 15 days after its end, once it has a done run.
-func (s *Store) FinalRun(ctx context.Context, p period.Period, runs []Run, now time.Time) (scoring.RunRef, bool, error) {
-	at, err := s.FinalizedAt(ctx, p.Label)
-	if err != nil {
-		return scoring.RunRef{}, false, err
-	}
-	ref, final := scoring.FinalRun(p, DoneRuns(runs), at, now.UnixNano())
-	return ref, final, nil
+	return v, nil
 }

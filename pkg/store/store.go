@@ -33,6 +33,10 @@ type Options struct {
 	Password string
 	// MaxExecutionTime bounds every query on the server.
 	MaxExecutionTime time.Duration
+	// LogQueries writes every query of this connection, with its duration
+	// and peak memory, to system.query_log (the server needs a query_log
+	// section): what make bench-scale reads.
+	LogQueries bool
 }
 
 // Store is an open connection to kaoping's database.
@@ -56,10 +60,14 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 	if met == 0 {
 		met = 5 * time.Minute
 	}
+	settings := clickhouse.Settings{"max_execution_time": int(met.Seconds())}
+	if o.LogQueries {
+		settings["log_queries"] = 1
+	}
 	return &clickhouse.Options{
 		Addr:        []string{o.Addr},
 		Auth:        clickhouse.Auth{Database: database, Username: user, Password: o.Password},
-		Settings:    clickhouse.Settings{"max_execution_time": int(met.Seconds())},
+		Settings:    settings,
 		DialTimeout: 5 * time.Second,
 	}
 }
@@ -270,7 +278,9 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.StringVar(&o.Username, "clickhouse-user", "default", "ClickHouse user")
 	fs.StringVar(&o.Password, "clickhouse-password", "", "ClickHouse password")
 	fs.DurationVar(&o.MaxExecutionTime, "clickhouse-max-execution-time", 5*time.Minute, "longest a query may run on the server")
+	fs.BoolVar(&o.LogQueries, "clickhouse-log-queries", false, "write every query, with its duration and peak memory, to system.query_log")
 	return map[string]string{
+		"clickhouse-log-queries":        "KAOPING_CLICKHOUSE_LOG_QUERIES",
 		"clickhouse-addr":               "KAOPING_CLICKHOUSE_ADDR",
 		"clickhouse-database":           "KAOPING_CLICKHOUSE_DATABASE",
 		"clickhouse-user":               "KAOPING_CLICKHOUSE_USER",

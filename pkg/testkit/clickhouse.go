@@ -62,8 +62,9 @@ func StartClickHouse(t testing.TB) *ClickHouse {
 
 // ClickHouseOptions change what a server of its own does.
 type ClickHouseOptions struct {
-	// LogQueries writes every query, with its duration and peak memory, to
-	// system.query_log (flushed every second), as benchmarks need.
+	// LogQueries gives the server a system.query_log (flushed every second)
+	// for connections that ask to log their queries (log_queries=1), as
+	// benchmarks need.
 	LogQueries bool
 }
 
@@ -512,9 +513,7 @@ var usersTemplate = template.Must(template.New("users.xml").Parse(`<?xml version
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
-{{- if .LogQueries}}
-            <log_queries>1</log_queries>
-{{- end}}
+
         </default>
     </profiles>
     <users>

@@ -2,7 +2,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"time"
 
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
@@ -16,6 +18,8 @@ type Config struct {
 	ClickHouse store.Options
 	// Tokens are the bearer tokens allowed to read.
 	Tokens auth.Tokens
+	// AuditEvery is how often the audit log's queued entries are written.
+	AuditEvery time.Duration
 }
 
 const about = "The api of kaoping: rankings and explanations read from ClickHouse."
@@ -28,9 +32,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	env := flagenv.Merge(
 		c.HTTP.RegisterFlags(fs, "api", "addr", "127.0.0.1:8080"),
 		c.ClickHouse.RegisterFlags(fs),
-		c.Tokens.RegisterFlags(fs))
+		c.Tokens.RegisterFlags(fs),
+		map[string]string{"audit-every": "KAOPING_API_AUDIT_EVERY"})
+	fs.DurationVar(&c.AuditEvery, "audit-every", time.Second, "how often the audit log's queued entries are written (one insert each time)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
+	}
+	if c.AuditEvery <= 0 {
+		return c, fmt.Errorf("--audit-every (KAOPING_API_AUDIT_EVERY) must be positive, got %s", c.AuditEvery)
 	}
 	return c, c.HTTP.Check()
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"math/big"
 	"net/http"
+	"strconv"
 
 	"kaoping/pkg/obs"
 	"kaoping/pkg/scoring"
@@ -16,6 +19,7 @@ type explanationJSON struct {
 	Model  string          `json:"model"`
 	RunID  string          `json:"run_id"`
 	Final  bool            `json:"final"`
+	Status string          `json:"status"`
 	Kind   string          `json:"subject_kind"`
 	ID     string          `json:"id"`
 	Name   string          `json:"name"`
@@ -26,7 +30,56 @@ type explanationJSON struct {
 	Peers  int             `json:"peers"`
 	Score  json.RawMessage `json:"score"`
 	Grade  *string         `json:"grade"`
-	Detail scoring.Detail  `json:"explanation"`
+	// Detail is what the explanation is made of; View what it shows.
+	Detail scoring.Detail  `json:"-"`
+	View   explanationView `json:"explanation"`
+	ratios *scoring.Ratios
+}
+
+// explanationView is a subject's explanation (SPEC §5, §6): every indicator
+// with its numerator, denominator, value, exact value, pending cases and
+// weight; the penalty, its items and its cap; the tolerated errors with their
+// decisions; the cases behind every miss. A score is recomputed from it
+// alone: base = 100 × Σ weight × exact / Σ weight over the indicators with a
+// value, penalty = min(cap, Σ points), score = max(0, base − penalty)
+// rounded half up to hundredths.
+type explanationView struct {
+	Indicators     map[string]scoring.IndicatorExplanation `json:"indicators"`
+	Base           string                                  `json:"base"`
+	PenaltyPoints  int64                                   `json:"penalty_points"`
+	Penalty        int64                                   `json:"penalty"`
+	PenaltyCap     int64                                   `json:"penalty_cap"`
+	PenaltyItems   []scoring.PenaltyItem                   `json:"penalty_items"`
+	ToleratedItems []scoring.ToleratedError                `json:"tolerated_errors"`
+	Misses         scoring.Misses                          `json:"misses"`
+	ReopenedIssues []string                                `json:"reopened_issues"`
+	Pending        scoring.PendingCounts                   `json:"pending"`
+}
+
+// view writes the explanation of a detail with the model's weights and cap:
+// from the stored numbers for a placed run, from the detail's fractions for
+// a run stored before (its review score's exact value is then the one shown).
+func view(m *scoring.Model, d scoring.Detail, ratios *scoring.Ratios) explanationView {
+	v := explanationView{Base: d.Base, PenaltyPoints: d.PenaltyPoints, Penalty: d.Penalty, PenaltyCap: m.PenaltyCap,
+		PenaltyItems: d.PenaltyItems, ToleratedItems: d.ToleratedItems, Misses: d.Misses, ReopenedIssues: d.ReopenedIssues, Pending: d.Pending}
+	if ratios != nil {
+		v.Indicators = m.Explain(*ratios, d.Pending)
+		return v
+	}
+	var r scoring.Ratios
+	for i, name := range scoring.Indicators[:4] {
+		f := d.Indicators[name]
+		r.Num[i], _ = strconv.ParseInt(f.Num, 10, 64)
+		r.Den[i], _ = strconv.ParseInt(f.Den, 10, 64)
+	}
+	if f := d.Indicators[scoring.ReviewScore]; f.Applicable() {
+		r.ReviewNum, r.ReviewValue = f.Num, f.Value
+		if x, ok := new(big.Rat).SetString(f.Num); ok {
+			r.ReviewExact = x.Quo(x, big.NewRat(100, 1)).String()
+		}
+	}
+	v.Indicators = m.Explain(r, d.Pending)
+	return v
 }
 
 // explain answers the explanation of one subject: indicators with numerators
@@ -40,35 +93,18 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
-		all, err := h.store.Results(r.Context(), s.run.ID, kind, "")
+		placed, err := h.store.HasScores(r.Context(), s.run.ID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		var me *store.Result
-		for i := range all {
-			if all[i].Subject == id {
-				me = &all[i]
-			}
+		var out explanationJSON
+		if placed {
+			out, err = h.explainPlaced(r, s, kind, id)
+		} else {
+			out, err = h.explainLegacy(r, s, kind, id)
 		}
-		if me == nil {
-			h.fail(w, r, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label))
-			return
-		}
-		peers := ranking.Peers(all, me.Level, "")
-		rows, err := ranking.Rank(s.model, peers)
 		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final,
-			Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
-		for _, row := range rows {
-			if row.ID == id {
-				out.Rank, out.Grade, out.Score = row.Rank, row.Grade, row.Score
-			}
-		}
-		if err := json.Unmarshal([]byte(me.Detail), &out.Detail); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -84,6 +120,62 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			out.Detail.AddCase(c)
 		}
 		out.Detail.SortLists()
+		out.View = view(s.model, out.Detail, out.ratios)
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
+}
+
+// explainPlaced reads the subject's placed row: its rank and grade among all
+// the peers of its level were stored by the run.
+func (h *handlers) explainPlaced(r *http.Request, s served, kind, id string) (explanationJSON, error) {
+	me, err := h.store.ScoreOf(r.Context(), s.run.ID, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return explanationJSON{}, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label)
+	} else if err != nil {
+		return explanationJSON{}, err
+	}
+	peers, err := h.peers(r, s.run.ID, kind, me.Level)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	row := ranking.FromScore(me, me.Rank, me.Grade)
+	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
+		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: peers,
+		Rank: row.Rank, Grade: row.Grade, Score: row.Score, ratios: &me.Ratios,
+		Detail: scoring.Detail{Indicators: me.Ratios.Indicators(), Base: me.Base, PenaltyPoints: me.PenaltyPoints,
+			Penalty: me.Penalty, Pending: me.Pending}}, nil
+}
+
+// explainLegacy ranks the subject among its peers at read time, for a run
+// stored before runs placed their results.
+func (h *handlers) explainLegacy(r *http.Request, s served, kind, id string) (explanationJSON, error) {
+	all, err := h.store.Results(r.Context(), s.run.ID, kind, "")
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	var me *store.Result
+	for i := range all {
+		if all[i].Subject == id {
+			me = &all[i]
+		}
+	}
+	if me == nil {
+		return explanationJSON{}, obs.Errorf(http.StatusNotFound, "%s %s is not in the tree of %s", kind, id, s.period.Label)
+	}
+	peers := ranking.Peers(all, me.Level, "")
+	rows, err := ranking.Rank(s.model, peers)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	out := explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
+		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: len(peers), Score: json.RawMessage("null")}
+	for _, row := range rows {
+		if row.ID == id {
+			out.Rank, out.Grade, out.Score = row.Rank, row.Grade, row.Score
+		}
+	}
+	if err := json.Unmarshal([]byte(me.Detail), &out.Detail); err != nil {
+		return explanationJSON{}, err
+	}
+	return out, nil
 }

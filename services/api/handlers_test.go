@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,7 +27,17 @@ type fixture struct {
 	t     *testing.T
 	h     http.Handler
 	store *store.Store
+	db    string
 }
+
+// count runs a count() query on the fixture's database over a plain connection.
+func (f *fixture) count(query string) (uint64, error) {
+	var n uint64
+	err := testkit.SharedClickHouse(f.t).Connect(f.t, f.db).QueryRow(context.Background(), query).Scan(&n)
+	return n, err
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -34,7 +45,8 @@ func newFixture(t *testing.T) *fixture {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: ch.NewDatabase(t), MaxExecutionTime: time.Minute}, log, nil)
+	db := ch.NewDatabase(t)
+	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db, MaxExecutionTime: time.Minute}, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +55,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, h: NewServer(st, tokens, log), store: st}
+	audit := newAuditLog(st, 50*time.Millisecond, log)
+	actx, stop := context.WithCancel(context.Background())
+	written := make(chan struct{})
+	go func() { defer close(written); _ = audit.run(actx) }()
+	t.Cleanup(func() { stop(); <-written })
+	return &fixture{t: t, h: NewServer(st, audit, tokens, log), store: st, db: db}
 }
 
 // storeRun stores a done run of period with results: id → score in hundredths

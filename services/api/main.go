@@ -33,9 +33,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		g.Cleanup(func() { st.Close() })
-		srv.Handle(NewServer(st, &cfg.Tokens, log))
+		audit := newAuditLog(st, cfg.AuditEvery, log)
+		written := make(chan struct{})
+		go func() { defer close(written); _ = audit.run(ctx) }()
+		srv.Handle(NewServer(st, audit, &cfg.Tokens, log))
 		log.Info("api ready")
-		return st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		<-written // the last entries are written before the connection closes
+		return err
 	})
 	return g.Run(ctx)
 }

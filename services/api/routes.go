@@ -15,6 +15,10 @@ type handlers struct {
 	store  *store.Store
 	log    *slog.Logger
 	models sync.Map // version → *scoring.Model
+	states sync.Map // period label → periodState
+	levels sync.Map // [run, subject kind, level] → number of peers
+	pages  *pageCache
+	reads  readOnce
 }
 
 // fail answers a failed request (obs.Fail: the client's mistakes with their
@@ -25,10 +29,10 @@ func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // NewServer is the api's own HTTP surface (obs.Server adds /metrics, /healthz
 // and /readyz). Every read of rankings or explanations passes auth and is
-// written to the audit log.
-func NewServer(st *store.Store, tokens *auth.Tokens, log *slog.Logger) http.Handler {
-	h := &handlers{store: st, log: log}
-	read := func(f http.HandlerFunc) http.Handler { return auth.Require(tokens, auth.Readers, audited(st, log, f)) }
+// written to the audit log, which the caller runs (auditLog.run).
+func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.Logger) http.Handler {
+	h := &handlers{store: st, log: log, pages: newPageCache(128 << 20)}
+	read := func(f http.HandlerFunc) http.Handler { return auth.Require(tokens, auth.Readers, audited(audit, f)) }
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))

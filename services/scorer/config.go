@@ -9,6 +9,7 @@ import (
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
+	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
 )
@@ -31,8 +32,15 @@ type Config struct {
 	DuplicateScan time.Duration
 	// PartitionRows is about the most rows one query of a run sorts.
 	PartitionRows int
-	// Pprof serves Go's profiles under /debug/pprof/ (for benchmarks).
-	Pprof bool
+	// FinalAfter is the grace after a period's end before it finalises itself.
+	FinalAfter time.Duration
+	// FinalizeEvery is how often periods past their grace are finalised.
+	FinalizeEvery time.Duration
+	// Schedule is how often the open periods are run; 0 runs them only on request.
+	Schedule time.Duration
+	// MemoryLimitMiB is the Go heap the scorer lets grow before collecting
+	// (a soft limit); 0 leaves Go's defaults.
+	MemoryLimitMiB int
 }
 
 const about = "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model."
@@ -53,14 +61,20 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"run-wait":        "KAOPING_SCORER_RUN_WAIT",
 			"duplicate-scan":  "KAOPING_SCORER_DUPLICATE_SCAN",
 			"partition-rows":  "KAOPING_SCORER_PARTITION_ROWS",
-			"pprof":           "KAOPING_SCORER_PPROF",
+			"memory-limit":    "KAOPING_SCORER_MEMORY_LIMIT_MIB",
+			"final-after":     "KAOPING_SCORER_FINAL_AFTER",
+			"finalize-every":  "KAOPING_SCORER_FINALIZE_EVERY",
+			"schedule":        "KAOPING_SCORER_SCHEDULE",
 		})
 	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
 	fs.DurationVar(&c.RunWait, "run-wait", time.Minute, "how long POST /v1/runs waits for the run to end before answering with status running")
 	fs.DurationVar(&c.DuplicateScan, "duplicate-scan", 10*time.Second, "how often the index of duplicated events is brought up to what the aggregator stored")
 	fs.IntVar(&c.PartitionRows, "partition-rows", store.DefaultPartitionRows, "about the most rows one query of a run sorts; a bigger period is read in several partitions")
-	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for benchmarks; leave off in production)")
+	fs.DurationVar(&c.FinalAfter, "final-after", scoring.FinalAfter, "grace after a period's end before it finalises itself (runs once more, then that run is frozen)")
+	fs.DurationVar(&c.FinalizeEvery, "finalize-every", time.Minute, "how often periods past their grace are finalised")
+	fs.DurationVar(&c.Schedule, "schedule", time.Hour, "how often the open month, quarter and year (and those in their grace) get a provisional run; 0: only on request")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 768, "MiB of Go heap the scorer lets grow before it collects (a soft limit, so a run spends little time collecting; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}
@@ -80,6 +94,14 @@ func (c Config) check() error {
 		return fmt.Errorf("--run-wait (KAOPING_SCORER_RUN_WAIT) must not be negative, got %s", c.RunWait)
 	case c.DuplicateScan <= 0:
 		return fmt.Errorf("--duplicate-scan (KAOPING_SCORER_DUPLICATE_SCAN) must be positive, got %s", c.DuplicateScan)
+	case c.FinalAfter < 0:
+		return fmt.Errorf("--final-after (KAOPING_SCORER_FINAL_AFTER) must not be negative, got %s", c.FinalAfter)
+	case c.Schedule < 0:
+		return fmt.Errorf("--schedule (KAOPING_SCORER_SCHEDULE) must not be negative, got %s", c.Schedule)
+	case c.FinalizeEvery <= 0:
+		return fmt.Errorf("--finalize-every (KAOPING_SCORER_FINALIZE_EVERY) must be positive, got %s", c.FinalizeEvery)
+	case c.MemoryLimitMiB < 0:
+		return fmt.Errorf("--memory-limit (KAOPING_SCORER_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
 	case c.PartitionRows <= 0:
 		return fmt.Errorf("--partition-rows (KAOPING_SCORER_PARTITION_ROWS) must be positive, got %d", c.PartitionRows)
 	}

@@ -224,6 +224,7 @@ func TestRunRequestsAreCheckedAndErrorsAreJSON(t *testing.T) {
 		{"POST", "/v1/runs", `not json`, 400, "body must be"},
 		{"GET", "/v1/runs?period=Q3", "", 400, "canonical"},
 		{"GET", "/v1/runs/nope", "", 404, "no run nope"},
+		{"GET", "/v1/runs/nope/diff", "", 404, "no run nope"},
 		{"POST", "/v1/periods/2026-13/finalize", "", 400, "canonical"},
 		{"DELETE", "/v1/runs", "", 405, "not allowed"},
 		{"GET", "/v1/nothing", "", 404, "no such endpoint"},
@@ -237,5 +238,17 @@ func TestRunRequestsAreCheckedAndErrorsAreJSON(t *testing.T) {
 	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/runs", nil))
 	if rec.Code != 401 {
 		t.Errorf("without a token = %d", rec.Code)
+	}
+}
+
+// TestTheDiffOfARunNotDoneIsAConflict.
+func TestTheDiffOfARunNotDoneIsAConflict(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.SaveRun(context.Background(), store.Run{ID: "r-busy", Period: "2026Q3", Model: "kp-2026.1", Status: store.StatusRunning, AsOfNs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := f.do("GET", "/v1/runs/r-busy/diff", "")
+	if code != 409 || !strings.Contains(fmt.Sprint(body["error"]), "not done") {
+		t.Errorf("diff of a running run = %d %v", code, body)
 	}
 }

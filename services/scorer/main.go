@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"kaoping/pkg/lifecycle"
@@ -26,6 +28,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(cfg.MemoryLimitMiB, getenv)
 	model, err := scoring.LoadModel(cfg.Model)
 	if err != nil {
 		return fmt.Errorf("KAOPING_SCORER_MODEL: %w", err)
@@ -50,6 +53,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		g.Cleanup(func() { st.Close() })
 		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
 		r.SetPartitionRows(cfg.PartitionRows)
+		r.SetFinalAfter(cfg.FinalAfter)
+		// A run left running by a scorer that died is nobody's now.
+		if _, err := r.FailInterrupted(ctx); err != nil {
+			return fmt.Errorf("runs left running: %w", err)
+		}
 		if err := r.Recall(ctx); err != nil {
 			log.Warn("newest done run not read back; kaoping_scorer_last_done_run_timestamp_seconds stays 0 until the next", "err", err)
 		}
@@ -60,18 +68,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			}
 		})
 		h := NewServer(r, st, &cfg.Tokens, cfg.RunWait, log)
-		if cfg.Pprof {
-			h = withPprof(h)
-		}
 		srv.Handle(h)
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
-		// The duplicate index follows the aggregator; it stops with this part,
-		// before the connections close.
-		indexed := make(chan struct{})
-		go func() { defer close(indexed); _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) }()
+		// The duplicate index follows the aggregator, the finaliser and the
+		// schedule the calendar; they stop with this part, before the
+		// connections close.
+		var background sync.WaitGroup
+		background.Go(func() { _ = r.IndexDuplicates(ctx, cfg.DuplicateScan) })
+		background.Go(func() { r.FinalizeEvery(ctx, cfg.FinalizeEvery) })
+		if cfg.Schedule > 0 {
+			background.Go(func() { r.Schedule(ctx, cfg.Schedule) })
+		}
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
-		<-indexed
+		background.Wait()
 		return err
 	})
 	return g.Run(ctx)
+}
+
+// setMemoryLimit lets the heap grow to limitMiB before the collector runs
+// (and to five times what is live below it): a run of a province allocates
+// gigabytes over a live heap of some 250 MB, and collecting every time the
+// heap doubles costs a fifth of the run. GOGC and GOMEMLIMIT, when set, win.
+func setMemoryLimit(limitMiB int, getenv func(string) string) {
+	if limitMiB == 0 || getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(int64(limitMiB) << 20)
+	debug.SetGCPercent(400)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"kaoping/pkg/auth"
@@ -19,17 +18,7 @@ func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait t
 	mux.Handle("POST /v1/runs", auth.Require(tokens, []auth.Role{auth.Admin}, startRun(r, st, runWait, log)))
 	mux.Handle("GET /v1/runs", auth.Require(tokens, auth.Readers, listRuns(r, st, log)))
 	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, auth.Readers, getRun(st, log)))
-	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, []auth.Role{auth.Admin}, finalize(r, st, log)))
+	mux.Handle("GET /v1/runs/{id}/diff", auth.Require(tokens, auth.Readers, runDiff(r, st, log)))
+	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, []auth.Role{auth.Admin}, finalize(r, log)))
 	return obs.Routes(mux)
-}
-
-// withPprof adds Go's profiles under /debug/pprof/ (--pprof, for benchmarks:
-// they tell anyone who can reach the port what the scorer is doing).
-func withPprof(h http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.Handle("/", h)
-	return mux
 }

@@ -56,7 +56,8 @@ type Config struct {
 	Now time.Time
 }
 
-func (c Config) withDefaults() Config {
+// WithDefaults fills the zero sizes with the province of SPEC §8.
+func (c Config) WithDefaults() Config {
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
@@ -176,7 +177,7 @@ func personName(k int) string {
 // in stream order. Records have no StreamSeq, MsgPos or IngestNs: whoever
 // stores them gives them their place. emit may keep the record.
 func Generate(c Config, emit func(event.Record) error) (Stats, error) {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	rng := rand.New(rand.NewPCG(c.Seed, 0x6b616f70696e67))
 	p := buildTree(c, rng)
 	g := &generator{cfg: c, rng: rng, p: p, emitFn: emit}

@@ -85,3 +85,15 @@ func contains(path []string, id string) bool {
 	}
 	return false
 }
+
+// FromScore is the ranking row of a placed result with a rank and grade:
+// those stored with it (among all the peers of its level) or those of a
+// narrower ranking. An unscored subject has neither.
+func FromScore(r store.ScoreRow, rank int, grade string) Row {
+	row := Row{ID: r.Subject, Name: r.Name, Score: json.RawMessage("null"), Indicators: r.Ratios.Indicators()}
+	if r.Scored {
+		row.Rank, row.Grade = &rank, &grade
+		row.Score = json.RawMessage(scoring.FormatCenti(r.ScoreCenti))
+	}
+	return row
+}

@@ -29,18 +29,16 @@ func canonical(t *testing.T, st *store.Store, runID string) string {
 	t.Helper()
 	ctx := context.Background()
 	var doc struct {
-		Results []store.Result
+		Results []store.ScoreRow
 		Cases   []scoring.CaseResult
 	}
-	for _, kind := range []string{scoring.SubjectUnit, scoring.SubjectCadre} {
-		rs, err := st.Results(ctx, runID, kind, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			r.RunID = ""
-			doc.Results = append(doc.Results, r)
-		}
+	rs, err := st.RunScores(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		r.RunID = ""
+		doc.Results = append(doc.Results, r)
 	}
 	cases, err := st.ResultCases(ctx, runID, "", "")
 	if err != nil {

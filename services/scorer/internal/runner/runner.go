@@ -32,17 +32,22 @@ type Runner struct {
 	now      func() time.Time
 	inFlight sync.WaitGroup
 
-	runs     *prometheus.CounterVec
-	duration prometheus.Histogram
-	indexed  prometheus.Gauge
-	lastDone prometheus.Gauge
+	runs      *prometheus.CounterVec
+	duration  prometheus.Histogram
+	indexed   prometheus.Gauge
+	lastDone  prometheus.Gauge
+	scheduled prometheus.Counter
 	// partitionRows is about the most rows one query of a run sorts.
 	partitionRows int
+	// finalAfter is the grace after a period's end before it finalises itself.
+	finalAfter time.Duration
+	// finality keeps a run's end and a finalisation apart (finality.go).
+	finality sync.Mutex
 }
 
 // New returns a runner.
 func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeout time.Duration, reg prometheus.Registerer, log *slog.Logger) *Runner {
-	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now,
+	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now, finalAfter: scoring.FinalAfter,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaoping_scorer_runs_total",
 			Help: "Scoring runs finished, by status."}, []string{"status"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_scorer_run_duration_seconds",
@@ -54,7 +59,9 @@ func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeo
 	// reads it back from the runs table.
 	r.lastDone = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_last_done_run_timestamp_seconds",
 		Help: "When the newest run that ended done ended (Unix time); 0 while there is none."})
-	reg.MustRegister(r.runs, r.duration, r.indexed, r.lastDone)
+	r.scheduled = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_scorer_scheduled_runs_total",
+		Help: "Runs started by the schedule (open periods) or to finalise a period past its grace."})
+	reg.MustRegister(r.runs, r.duration, r.indexed, r.lastDone, r.scheduled)
 	// Both statuses are exported from the start: increase() on a series
 	// that appears at 1 would miss the first failed run.
 	for _, s := range []string{store.StatusDone, store.StatusFailed} {
@@ -192,22 +199,6 @@ func (r *Runner) Wait(timeout time.Duration) bool {
 	}
 }
 
-// kind is "correction" when the period is already final at asOf.
-func (r *Runner) kind(ctx context.Context, p period.Period, asOf time.Time) (string, error) {
-	runs, err := r.store.Runs(ctx, p.Label)
-	if err != nil {
-		return "", err
-	}
-	_, final, err := r.store.FinalRun(ctx, p, runs, asOf)
-	if err != nil {
-		return "", err
-	}
-	if final {
-		return "correction", nil
-	}
-	return "ordinary", nil
-}
-
 func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 	start := time.Now()
 	counts, err := r.evaluate(ctx, run, p)
@@ -219,9 +210,8 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 		r.log.Info("run done", "run", run.ID, "period", run.Period, "high_water", run.HighWater, "counts", counts, "took", time.Since(start).String())
 	}
 	run.UpdatedNs = time.Now().UnixNano()
-	if err := r.store.SaveRun(ctx, run); err != nil {
-		r.log.Error("run state not saved", "run", run.ID, "err", err)
-	} else if run.Status == store.StatusDone {
+	run = r.complete(ctx, run, p)
+	if run.Status == store.StatusDone {
 		r.lastDone.Set(float64(run.UpdatedNs) / 1e9)
 	}
 	r.runs.WithLabelValues(run.Status).Inc()
@@ -252,30 +242,4 @@ func (r *Runner) evaluate(ctx context.Context, run store.Run, p period.Period) (
 	counts.Events = stats.Events
 	b, err := json.Marshal(counts)
 	return string(b), err
-}
-
-// resultBatch is how many results one insert carries.
-const resultBatch = 50_000
-
-// saveResults stores every subject's result as the evaluator finishes it, in
-// batches, so a province's 325,000 results are never all in memory.
-func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Evaluator) (scoring.Counts, error) {
-	var batch []store.Result
-	var err error
-	flush := func() {
-		if err == nil && len(batch) > 0 {
-			err = r.store.SaveResults(ctx, batch)
-		}
-		batch = batch[:0]
-	}
-	counts := ev.FinishEach(func(x *scoring.Result) {
-		detail := x.Detail.AppendJSON(nil)
-		batch = append(batch, store.Result{RunID: run.ID, Period: run.Period, Kind: x.Kind, Subject: x.ID,
-			Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Detail: string(detail)})
-		if len(batch) == resultBatch {
-			flush()
-		}
-	})
-	flush()
-	return counts, err
 }
