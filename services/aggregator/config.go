@@ -35,6 +35,9 @@ type Config struct {
 	Sources string
 	// Tokens are the bearer tokens of the dead-letter endpoints (admin only).
 	Tokens auth.Tokens
+	// MemoryLimitMiB is the Go heap the aggregator lets grow before
+	// collecting (a soft limit, lifecycle.SetMemoryLimit); 0 leaves Go's defaults.
+	MemoryLimitMiB int
 }
 
 const about = `The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters.
@@ -57,11 +60,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"flush-interval":   "KAOPING_AGGREGATOR_FLUSH_INTERVAL",
 			"shutdown-timeout": "KAOPING_AGGREGATOR_SHUTDOWN_TIMEOUT",
 			"ack-wait":         "KAOPING_AGGREGATOR_ACK_WAIT",
+			"memory-limit":     "KAOPING_AGGREGATOR_MEMORY_LIMIT_MIB",
 		})
 	fs.IntVar(&c.BatchSize, "batch-size", 10000, "most messages in one insert batch")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a batch waits to fill before it is inserted")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest wait to flush the last batch on SIGTERM")
 	fs.DurationVar(&c.AckWait, "ack-wait", 5*time.Second, "how long a fetched message may stay unacknowledged before redelivery (held messages get in-progress acks)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 200, "MiB of Go heap the aggregator lets grow before it collects (a soft limit: batches in flight are what is live, and collecting less often saves CPU; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	fs.IntVar(&c.MaxDeliver, "max-deliver", 5, "deliveries after which a message that was never stored is taken for poison and dead-lettered")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
@@ -78,6 +83,8 @@ func (c Config) check() error {
 	switch {
 	case c.BatchSize < 1:
 		return fmt.Errorf("--batch-size (KAOPING_AGGREGATOR_BATCH_SIZE) must be at least 1, got %d", c.BatchSize)
+	case c.MemoryLimitMiB < 0:
+		return fmt.Errorf("--memory-limit (KAOPING_AGGREGATOR_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
 	case c.FlushInterval <= 0:
 		return fmt.Errorf("--flush-interval (KAOPING_AGGREGATOR_FLUSH_INTERVAL) must be positive, got %s", c.FlushInterval)
 	case c.ShutdownTimeout <= 0:

@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	lifecycle.SetMemoryLimit(cfg.MemoryLimitMiB, getenv)
 	log := obs.NewLogger(stdout, "aggregator")
 	reg := obs.NewRegistry()
 	probe := obs.NewProbe(reg, "aggregator", "nats", "clickhouse", "consumer")

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/sources"
 	"kaoping/pkg/store"
@@ -22,6 +23,7 @@ func rebuild(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	lifecycle.SetMemoryLimit(cfg.MemoryLimitMiB, getenv)
 	log := obs.NewLogger(stdout, "aggregator-rebuild")
 	registry, err := sources.Load(cfg.Sources)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -28,7 +27,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	setMemoryLimit(cfg.MemoryLimitMiB, getenv)
+	lifecycle.SetMemoryLimit(cfg.MemoryLimitMiB, getenv)
 	model, err := scoring.LoadModel(cfg.Model)
 	if err != nil {
 		return fmt.Errorf("KAOPING_SCORER_MODEL: %w", err)
@@ -84,16 +83,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	})
 	return g.Run(ctx)
-}
-
-// setMemoryLimit lets the heap grow to limitMiB before the collector runs
-// (and to five times what is live below it): a run of a province allocates
-// gigabytes over a live heap of some 250 MB, and collecting every time the
-// heap doubles costs a fifth of the run. GOGC and GOMEMLIMIT, when set, win.
-func setMemoryLimit(limitMiB int, getenv func(string) string) {
-	if limitMiB == 0 || getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	debug.SetMemoryLimit(int64(limitMiB) << 20)
-	debug.SetGCPercent(400)
 }
