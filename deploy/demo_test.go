@@ -116,15 +116,16 @@ func (d *demo) score(t *testing.T, ctx context.Context) {
 	if err := d.store.SaveRun(ctx, d.run); err != nil {
 		t.Fatal(err)
 	}
-	var results []store.Result
+	// What the scorer stores of a run: every subject placed among the
+	// peers of its level (store.Place, as the runner does).
+	var rows []store.ScoreRow
 	for _, list := range [][]scoring.Result{d.eval.Units, d.eval.Cadres} {
-		for _, x := range list {
-			results = append(results, store.Result{RunID: d.run.ID, Period: demoPeriod, Kind: x.Kind, Subject: x.ID,
-				Name: x.Name, Level: x.Level, Unit: x.Unit, Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti,
-				Detail: string(x.Detail.AppendJSON(nil))})
+		for i := range list {
+			rows = append(rows, store.ScoreRowOf(d.run.ID, &list[i]))
 		}
 	}
-	if err := d.store.SaveResults(ctx, results); err != nil {
+	store.Place(m, rows)
+	if err := d.store.SaveScores(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
 	d.run.Status, d.run.UpdatedNs = store.StatusDone, time.Now().UnixNano()

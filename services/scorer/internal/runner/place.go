@@ -21,12 +21,9 @@ func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Eva
 	ev.RatiosOnly()
 	// Two workers: the composites of 325,000 subjects are exact rationals.
 	counts := ev.FinishParallel(2, func(i int, x *scoring.Result) {
-		d := &x.Detail
-		rows[i] = store.ScoreRow{RunID: run.ID, Kind: x.Kind, Level: x.Level, Subject: x.ID, Name: x.Name, Unit: x.Unit,
-			Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Ratios: x.Ratios, Base: d.Base,
-			PenaltyPoints: d.PenaltyPoints, Penalty: d.Penalty, Pending: d.Pending}
+		rows[i] = store.ScoreRowOf(run.ID, x)
 	})
-	place(r.model, rows)
+	store.Place(r.model, rows)
 	// Two inserts at a time: ClickHouse takes one while the next is encoded.
 	errs := make(chan error, 2)
 	inFlight := 0
@@ -48,28 +45,4 @@ func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Eva
 		}
 	}
 	return counts, err
-}
-
-// place ranks and grades each level's peers with the model and writes every
-// row's place, rank and grade.
-func place(m *scoring.Model, rows []store.ScoreRow) {
-	type peers struct{ kind, level string }
-	groups := map[peers][]int{}
-	for i := range rows {
-		k := peers{rows[i].Kind, rows[i].Level}
-		groups[k] = append(groups[k], i)
-	}
-	for _, idx := range groups {
-		entries := make([]scoring.Entry, len(idx))
-		at := make(map[string]int, len(idx))
-		for j, i := range idx {
-			r := &rows[i]
-			entries[j] = scoring.Entry{ID: r.Subject, Scored: r.Scored, ScoreCenti: r.ScoreCenti}
-			at[r.Subject] = i
-		}
-		for pos, x := range m.Rank(entries) {
-			r := &rows[at[x.ID]]
-			r.Pos, r.Rank, r.Grade = pos, x.Rank, x.Grade
-		}
-	}
 }

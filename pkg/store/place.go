@@ -1,0 +1,35 @@
+package store
+
+import "kaoping/pkg/scoring"
+
+// ScoreRowOf is the stored row of a run's result, not placed yet (Place).
+func ScoreRowOf(runID string, x *scoring.Result) ScoreRow {
+	d := &x.Detail
+	return ScoreRow{RunID: runID, Kind: x.Kind, Level: x.Level, Subject: x.ID, Name: x.Name, Unit: x.Unit,
+		Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Ratios: x.Ratios, Base: d.Base,
+		PenaltyPoints: d.PenaltyPoints, Penalty: d.Penalty, Pending: d.Pending}
+}
+
+// Place ranks and grades each level's peers with the model and writes every
+// row's place, rank and grade.
+func Place(m *scoring.Model, rows []ScoreRow) {
+	type peers struct{ kind, level string }
+	groups := map[peers][]int{}
+	for i := range rows {
+		k := peers{rows[i].Kind, rows[i].Level}
+		groups[k] = append(groups[k], i)
+	}
+	for _, idx := range groups {
+		entries := make([]scoring.Entry, len(idx))
+		at := make(map[string]int, len(idx))
+		for j, i := range idx {
+			r := &rows[i]
+			entries[j] = scoring.Entry{ID: r.Subject, Scored: r.Scored, ScoreCenti: r.ScoreCenti}
+			at[r.Subject] = i
+		}
+		for pos, x := range m.Rank(entries) {
+			r := &rows[at[x.ID]]
+			r.Pos, r.Rank, r.Grade = pos, x.Rank, x.Grade
+		}
+	}
+}
