@@ -36,7 +36,12 @@ func (h *handlers) model(version string) (*scoring.Model, error) {
 // pickRun finds the run of ?run=ID, or the period's newest done run.
 func (h *handlers) pickRun(r *http.Request) (served, error) {
 	q := r.URL.Query()
-	label := q.Get("period")
+	return h.servedRun(r.Context(), q.Get("period"), q.Get("run"))
+}
+
+// servedRun finds the run runID of period label, or the period's newest done
+// run when runID is "".
+func (h *handlers) servedRun(ctx context.Context, label, runID string) (served, error) {
 	if label == "" {
 		return served{}, obs.Errorf(http.StatusBadRequest, "period is required (2026, 2026Q3 or 2026-07)")
 	}
@@ -48,13 +53,13 @@ func (h *handlers) pickRun(r *http.Request) (served, error) {
 	if err != nil {
 		return served{}, obs.Errorf(http.StatusBadRequest, "%s", err)
 	}
-	state, err := h.periodState(r.Context(), label)
+	state, err := h.periodState(ctx, label)
 	if err != nil {
 		return served{}, err
 	}
 	all := state.runs
 	var run store.Run
-	switch id := q.Get("run"); {
+	switch id := runID; {
 	case id != "":
 		found := false
 		for _, x := range all {
