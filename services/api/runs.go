@@ -19,6 +19,8 @@ type served struct {
 	model  *scoring.Model
 	final  bool
 	status string
+	// finalRun is the period's final run, when final.
+	finalRun scoring.RunRef
 }
 
 func (h *handlers) model(version string) (*scoring.Model, error) {
@@ -89,7 +91,7 @@ func (h *handlers) servedRun(ctx context.Context, label, runID string) (served, 
 	}
 	finalRun, final := scoring.FinalOf(p, store.DoneRuns(all), state.finalizations, time.Now().UnixNano())
 	status := scoring.StatusOf(scoring.RunRef{ID: run.ID, AsOfNs: run.AsOfNs}, finalRun, final)
-	return served{run: run, period: p, model: m, final: final, status: status}, nil
+	return served{run: run, period: p, model: m, final: final, status: status, finalRun: finalRun}, nil
 }
 
 // periodState is what choosing a period's run reads: its runs and its
