@@ -225,3 +225,5 @@ func (h *handlers) corrections(r *http.Request, s served, kind, id string) ([]re
 	return out, nil
 }
 
+// asStatus reports whether err is an answer to the client (obs.StatusError).
+func asStatus(err error, se **obs.StatusError) bool { return errors.As(err, se) }
