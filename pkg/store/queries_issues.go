@@ -6,7 +6,7 @@ package store
 // issueStates is the FROM of both issue queries: every issue of a period (by
 // its due, period_ns) up to a high water, its list and unit and cadre as its
 // first copy of issue.listed says, and the type of its latest closing or
-// reopening by event time ('' when none). Parameters: high water, period
+// reopening by event time (” when none). Parameters: high water, period
 // start, period end, high water.
 const issueStates = `(
     SELECT case_id, argMin(list, stream_seq) AS list, argMin(unit, stream_seq) AS unit, argMin(cadre, stream_seq) AS cadre
