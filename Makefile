@@ -62,8 +62,10 @@ deps:
 	stop_service clickhouse-server; \
 	stop_service prometheus
 
+# KAOPING_REQUIRE_BROWSER: deps installed chromium and LibreOffice, so the
+# browser and spreadsheet tests fail rather than skip should they be missing.
 test: deps
-	@$(call each_module,$(GO) test -count=1 -timeout 10m ./...)
+	@export KAOPING_REQUIRE_BROWSER=1; $(call each_module,$(GO) test -count=1 -timeout 10m ./...)
 
 # lint: go vet and gofmt; promtool on the alert rules, their unit tests and
 # every service's /metrics (e2e TestMetrics starts them); docker-compose config
