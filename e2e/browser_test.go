@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
@@ -172,6 +174,19 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("report body %q", got)
 	}
 	shot("report.png")
+	// The report prints to a PDF on A4 (its own @page size), a page or two.
+	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: ptrTo(true), PrintBackground: ptrTo(true)})
+	if err != nil {
+		t.Fatalf("print the report: %v", err)
+	}
+	pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1))
+	a4 := regexp.MustCompile(`/MediaBox\s*\[0 0 59[45]\.\d+ 84[12]\.\d+\]`).Match(pdf.Data)
+	if !bytes.HasPrefix(pdf.Data, []byte("%PDF-")) || pages < 1 || pages > 3 || !a4 {
+		t.Errorf("the printed report: %d bytes, %d pages, A4 %v", len(pdf.Data), pages, a4)
+	}
+	if err := os.WriteFile(filepath.Join(shots, "report.pdf"), pdf.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// Download the XLSX from the rankings and read its cells.
 	progress := chromedp.Events(ctx, browser.DownloadProgress)

@@ -83,8 +83,8 @@ func standingOf(s served, ex explanationJSON) review.Standing {
 }
 
 // standing is a subject's place in run runID of a period (its newest done
-// run when ""), RunID "" when the period has no run or the subject was not in
-// its tree.
+// run when ""): RunID "" when the period has no done run, not scored when the
+// subject was not in its tree.
 func (h *handlers) standing(r *http.Request, label, runID, kind, id string) (review.Standing, error) {
 	none := review.Standing{Period: label}
 	s, err := h.servedRun(r.Context(), label, runID)
@@ -104,7 +104,7 @@ func (h *handlers) standing(r *http.Request, label, runID, kind, id string) (rev
 		ex, err = h.explainLegacy(r, s, kind, id)
 	}
 	if notFound(err) {
-		return none, nil
+		return review.Standing{Period: label, RunID: s.run.ID}, nil // the subject was not in that run's tree
 	} else if err != nil {
 		return none, err
 	}

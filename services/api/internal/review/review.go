@@ -28,8 +28,9 @@ type Report struct {
 	Path     []string
 	Standing Standing
 	Peers    int
-	// Previous is the standing in the period before, of the same kind; nil
-	// when that period has no run or the subject was not in it.
+	// Previous is the standing in the period before, of the same kind (not
+	// scored when the subject was not ranked then); nil when that period has
+	// no done run.
 	Previous   *Standing
 	Indicators []Indicator
 	// ScoreMedian and ScoreBest are those of the scored peers ("" when none).
@@ -111,6 +112,8 @@ func (r Report) MovementText() string {
 	l := r.Lang
 	d, ok := r.Movement()
 	switch {
+	case r.Previous == nil: // no run of the previous period
+		return "–"
 	case !ok && r.Standing.Scored():
 		return l.T("new_entry")
 	case !ok:

@@ -115,3 +115,26 @@ func TestReportXLSX(t *testing.T) {
 		t.Errorf("items %q", items)
 	}
 }
+
+func TestMovementText(t *testing.T) {
+	me := Standing{Period: "2026Q3", RunID: "r3", Rank: 3, Score: "80", Grade: "good"}
+	for _, tt := range []struct {
+		name string
+		prev *Standing
+		me   Standing
+		want string
+	}{
+		{"rose", &Standing{RunID: "r2", Rank: 5, Score: "70", Grade: "basic"}, me, "上升 2"},
+		{"fell", &Standing{RunID: "r2", Rank: 1, Score: "90", Grade: "good"}, me, "下降 2"},
+		{"kept its place", &Standing{RunID: "r2", Rank: 3, Score: "81", Grade: "good"}, me, "持平"},
+		{"not ranked then", &Standing{RunID: "r2"}, me, "新进"},
+		{"no run then", nil, me, "–"},
+		{"not ranked now", &Standing{RunID: "r2", Rank: 1, Score: "90", Grade: "good"}, Standing{RunID: "r3"}, "–"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Report{Lang: text.ZH, Previous: tt.prev, Standing: tt.me}).MovementText(); got != tt.want {
+				t.Fatalf("MovementText = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
