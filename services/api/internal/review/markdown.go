@@ -14,8 +14,8 @@ func (r Report) Markdown(w io.Writer) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("# %s：%s（%s）\n\n", l.T("report"), md(r.Name), r.Period)
-	p("- %s：`%s` · %s\n", l.T("id"), r.ID, l.T(r.Level))
-	p("- %s：%s · %s `%s` · %s：%s · %s：%s\n", l.T("model"), r.Model, l.T("run"), r.RunID, l.T("status"), l.T(r.Status), l.T("as_of"), r.AsOf)
+	p("- %s：%s · %s\n", l.T("id"), code(r.ID), l.T(r.Level))
+	p("- %s：%s · %s %s · %s：%s · %s：%s\n", l.T("model"), r.Model, l.T("run"), code(r.RunID), l.T("status"), l.T(r.Status), l.T("as_of"), r.AsOf)
 	if r.Standing.Scored() {
 		p("- %s：%s · %s：%s · %s：%s · %s：%s\n\n", l.T("rank"), fmt.Sprintf(l.T("rank_of"), r.Standing.Rank, r.Peers), l.T("score"), r.Standing.Score,
 			l.T("grade"), l.T(r.Standing.Grade), l.T("movement"), r.MovementText())
@@ -58,7 +58,7 @@ func (r Report) Markdown(w io.Writer) error {
 	} else {
 		p("| %s | %s | %s |\n|---|---|---|\n", l.T("error_id"), l.T("severity"), l.T("decision_id"))
 		for _, x := range r.Tolerated {
-			p("| `%s` | %s | `%s` |\n", x.ErrorID, l.T(x.Severity), x.DecisionID)
+			p("| %s | %s | %s |\n", code(x.ErrorID), l.T(x.Severity), code(x.DecisionID))
 		}
 	}
 	p("\n## %s\n\n", l.T("penalty_items"))
@@ -67,7 +67,7 @@ func (r Report) Markdown(w io.Writer) error {
 	} else {
 		p("| %s | %s | %s |\n|---|---|---:|\n", l.T("error_id"), l.T("severity"), l.T("points"))
 		for _, x := range r.PenaltyItems {
-			p("| `%s` | %s | %d |\n", x.ErrorID, l.T(x.Severity), x.Points)
+			p("| %s | %s | %d |\n", code(x.ErrorID), l.T(x.Severity), x.Points)
 		}
 	}
 	p("\n## %s\n\n", l.T("corrections"))
@@ -76,7 +76,7 @@ func (r Report) Markdown(w io.Writer) error {
 	} else {
 		p("| %s | %s | %s | %s |\n|---|---|---|---|\n", l.T("run"), l.T("as_of"), l.T("before"), l.T("after"))
 		for _, c := range r.Corrections {
-			p("| `%s` | %s | %s | %s |\n", c.RunID, c.AsOf, place(r, c.Before), place(r, c.After))
+			p("| %s | %s | %s | %s |\n", code(c.RunID), c.AsOf, place(r, c.Before), place(r, c.After))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -104,12 +104,26 @@ func codes(ids []string) string {
 	if len(ids) == 0 {
 		return "–"
 	}
-	shown := ids[:min(len(ids), 20)]
-	out := "`" + strings.Join(shown, "` `") + "`"
+	shown := make([]string, min(len(ids), 20))
+	for i := range shown {
+		shown[i] = code(ids[i])
+	}
+	out := strings.Join(shown, " ")
 	if len(ids) > len(shown) {
 		out += fmt.Sprintf(" (+%d)", len(ids)-len(shown))
 	}
 	return out
+}
+
+// code is an id as a code span: ids are printable ASCII and may hold a
+// backtick, which a span of two backticks (padded) keeps; a pipe would end
+// the table cell, so it is escaped.
+func code(id string) string {
+	id = strings.ReplaceAll(id, "|", `\|`)
+	if strings.Contains(id, "`") {
+		return "`` " + id + " ``"
+	}
+	return "`" + id + "`"
 }
 
 // md escapes the characters of a name that Markdown or a pipe table would read.

@@ -138,3 +138,14 @@ func TestMovementText(t *testing.T) {
 		})
 	}
 }
+
+func TestMarkdownCodeSpans(t *testing.T) {
+	for in, want := range map[string]string{"IS-1": "`IS-1`", "a`b": "`` a`b ``", "a|b": "`a\\|b`"} {
+		if got := code(in); got != want {
+			t.Errorf("code(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := md("南湖|*街道*_[x](y)"); got != `南湖\|\*街道\*\_\[x\](y)` {
+		t.Errorf("md = %q", got)
+	}
+}

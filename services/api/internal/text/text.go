@@ -183,3 +183,9 @@ func GradeColour(grade string) string {
 	}
 	return ""
 }
+
+// Has reports whether key is in the table.
+func Has(key string) bool {
+	_, ok := table[key]
+	return ok
+}
