@@ -84,7 +84,7 @@ func TestXLSXOpensInLibreOffice(t *testing.T) {
 	}
 	recs = convert(fetch("/v1/reports/review?unit=s02&period=2026Q2&format=xlsx", "report.xlsx"))
 	if len(recs) < 7 || strings.Join(recs[0][:5], ",") != "指标,分子/分母,本单位,同级中位数,同级最好" || strings.Join(recs[1][:5], ",") != "及时响应率,1/2,0.5000,0.5000,0.5000" ||
-		strings.Join(recs[6][:5], ",") != "得分,,94.0000,89.5000,95.0000" {
+		strings.Join(recs[6][:5], ",") != "得分,,94.00,89.50,95.00" {
 		t.Errorf("LibreOffice reads the report as %q", recs)
 	}
 }

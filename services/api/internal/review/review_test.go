@@ -103,7 +103,7 @@ func TestReportXLSX(t *testing.T) {
 		t.Fatalf("sheets %s", got)
 	}
 	rows, _ := f.GetRows("指标")
-	if strings.Join(rows[1], ",") != "及时响应率,97/100,0.9700,0.9500,1.0000,10,0" || rows[4][0] != "得分" || rows[4][2] != "87.5600" {
+	if strings.Join(rows[1], ",") != "及时响应率,97/100,0.9700,0.9500,1.0000,10,0" || rows[4][0] != "得分" || rows[4][2] != "87.56" {
 		t.Errorf("indicator rows %q", rows)
 	}
 	top, _ := f.GetRows("同级前十名")

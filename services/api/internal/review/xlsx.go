@@ -32,6 +32,7 @@ func (r Report) XLSX(w io.Writer) error {
 		ind.Rows = append(ind.Rows, []any{l.T(x.Name), x.Num + "/" + x.Den, num(x.Value), num(x.Median), num(x.Best), num(x.Weight), x.Pending})
 	}
 	ind.Rows = append(ind.Rows, []any{l.T("score"), nil, num(r.Standing.Score), num(r.ScoreMedian), num(r.ScoreBest), nil, nil})
+	ind.RowFormats = map[int]sheet.Format{len(ind.Rows) - 1: sheet.Score}
 
 	trend := sheet.Table{Name: l.T("trend"), Columns: []sheet.Column{{Title: l.T("period")}, {Title: l.T("rank"), Format: sheet.Int},
 		{Title: l.T("score"), Format: sheet.Score}, {Title: l.T("grade")}}, GradeColumn: 3}

@@ -42,6 +42,10 @@ type Table struct {
 	Rows        [][]any
 	Grades      []string
 	GradeColumn int
+	// RowFormats overrides the number format of every numeric column in
+	// the given rows (0: the first row below the header), as a score row
+	// under indicator values.
+	RowFormats map[int]Format
 }
 
 // Info is the sheet of what the workbook is: a label and a value per row.
@@ -155,6 +159,26 @@ func writeTable(f *excelize.File, name string, t Table, style func(*excelize.Sty
 		}
 		if err := f.SetCellStyle(name, col+"2", fmt.Sprintf("%s%d", col, len(t.Rows)+1), id); err != nil {
 			return err
+		}
+	}
+	for i, format := range t.RowFormats {
+		st := &excelize.Style{NumFmt: numFmt(format)}
+		if format == Ratio {
+			four := "0.0000"
+			st = &excelize.Style{CustomNumFmt: &four}
+		}
+		id, err := style(st, fmt.Sprint("num", format))
+		if err != nil {
+			return err
+		}
+		for j, c := range t.Columns {
+			if c.Format == Text {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+2)
+			if err := f.SetCellStyle(name, cell, cell, id); err != nil {
+				return err
+			}
 		}
 	}
 	if t.Grades != nil {
