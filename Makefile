@@ -31,7 +31,10 @@ endef
 # ClickHouse (18.16), which the tests and the local stack run as a plain
 # process; promtool (package prometheus), which checks the alert rules, their
 # unit tests, the scrape configuration and every service's /metrics; and
-# docker-compose (v1), which validates deploy/compose without a Docker engine.
+# docker-compose (v1), which validates deploy/compose without a Docker engine;
+# chromium and fonts-noto-cjk, which the browser tests of the pages drive
+# headless (the Chinese must render), and libreoffice-calc, which converts the
+# XLSX downloads in a test to prove a spreadsheet program opens them.
 # A system service a package may start is stopped and disabled: ClickHouse's
 # would hold ports 9000 and 8123, Prometheus's 9090.
 deps:
@@ -49,15 +52,20 @@ deps:
 	else missing="$$missing clickhouse-server clickhouse-client"; fi; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
-	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool and docker-compose are installed"; exit 0; fi; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing="$$missing fonts-noto-cjk"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-calc"; \
+	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool, docker-compose, chromium, fonts-noto-cjk and libreoffice-calc are installed"; exit 0; fi; \
 	echo "deps: installing$$missing"; \
 	apt update; \
 	apt install -y --no-install-recommends $$missing; \
 	stop_service clickhouse-server; \
 	stop_service prometheus
 
+# KAOPING_REQUIRE_BROWSER: deps installed chromium and LibreOffice, so the
+# browser and spreadsheet tests fail rather than skip should they be missing.
 test: deps
-	@$(call each_module,$(GO) test -count=1 -timeout 10m ./...)
+	@export KAOPING_REQUIRE_BROWSER=1; $(call each_module,$(GO) test -count=1 -timeout 10m ./...)
 
 # lint: go vet and gofmt; promtool on the alert rules, their unit tests and
 # every service's /metrics (e2e TestMetrics starts them); docker-compose config

@@ -165,6 +165,7 @@ func TestHostileTextThroughTheWholePath(t *testing.T) {
 	// The CSV download: the same ids and names, those a spreadsheet would
 	// run as formulas prefixed with '.
 	code, b := s.call("GET", api+"/v1/rankings?period=2026Q3&level=street&format=csv", "", nil)
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if code != http.StatusOK || err != nil || len(recs) != len(streets)+1 {
 		t.Fatalf("csv: %d %v %q", code, err, b)

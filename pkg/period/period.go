@@ -74,3 +74,22 @@ func (p Period) StartNs() int64 { return p.Start.UnixNano() }
 
 // EndNs is the exclusive end as nanoseconds since the epoch.
 func (p Period) EndNs() int64 { return p.End.UnixNano() }
+
+// Previous is the period of the same kind just before p (2026Q3 → 2026Q2,
+// 2026-01 → 2025-12, 2026 → 2025), in p's time zone; a period of 1970 has
+// none (ok false).
+func (p Period) Previous() (Period, bool) {
+	var label string
+	switch p.Kind {
+	case Quarter:
+		start := p.Start.AddDate(0, -3, 0)
+		label = fmt.Sprintf("%04dQ%d", start.Year(), (int(start.Month())+2)/3)
+	case Month:
+		start := p.Start.AddDate(0, -1, 0)
+		label = fmt.Sprintf("%04d-%02d", start.Year(), int(start.Month()))
+	default:
+		label = fmt.Sprintf("%04d", p.Start.Year()-1)
+	}
+	prev, err := Parse(label, p.Start.Location())
+	return prev, err == nil
+}

@@ -70,3 +70,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPrevious(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ label, want string }{
+		{"2026Q3", "2026Q2"}, {"2026Q1", "2025Q4"}, {"2026-01", "2025-12"}, {"2026-07", "2026-06"}, {"2026", "2025"}, {"1970", ""}, {"1970Q1", ""},
+	} {
+		p, err := Parse(tt.label, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, ok := p.Previous()
+		if got := prev.Label; got != tt.want || ok != (tt.want != "") {
+			t.Errorf("Previous(%s) = %q, %v; want %q", tt.label, got, ok, tt.want)
+		}
+		if ok && !prev.End.Equal(p.Start) {
+			t.Errorf("Previous(%s) ends %v, not at %v", tt.label, prev.End, p.Start)
+		}
+	}
+}

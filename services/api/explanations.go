@@ -87,42 +87,52 @@ func view(m *scoring.Model, d scoring.Detail, ratios *scoring.Ratios) explanatio
 // miss; rank and grade among the peers of its level in the whole tree.
 func (h *handlers) explain(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
 		s, err := h.pickRun(r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		placed, err := h.store.HasScores(r.Context(), s.run.ID)
+		out, err := h.explanation(r, s, kind, r.PathValue("id"))
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		var out explanationJSON
-		if placed {
-			out, err = h.explainPlaced(r, s, kind, id)
-		} else {
-			out, err = h.explainLegacy(r, s, kind, id)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		// A run stores each case it lists once (result_cases), not in every
-		// detail it counts for; runs stored before that have their lists in
-		// the detail and no cases.
-		cases, err := h.store.ResultCases(r.Context(), s.run.ID, kind, id)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, c := range cases {
-			out.Detail.AddCase(c)
-		}
-		out.Detail.SortLists()
-		out.View = view(s.model, out.Detail, out.ratios)
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
+}
+
+// explanation is the explanation of one subject in the served run, for a
+// reader who may see it (403 otherwise, 404 for a subject not in the tree).
+func (h *handlers) explanation(r *http.Request, s served, kind, id string) (explanationJSON, error) {
+	if err := h.authorize(r, s, kind, id); err != nil {
+		return explanationJSON{}, err
+	}
+	placed, err := h.store.HasScores(r.Context(), s.run.ID)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	var out explanationJSON
+	if placed {
+		out, err = h.explainPlaced(r, s, kind, id)
+	} else {
+		out, err = h.explainLegacy(r, s, kind, id)
+	}
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	// A run stores each case it lists once (result_cases), not in every
+	// detail it counts for; runs stored before that have their lists in
+	// the detail and no cases.
+	cases, err := h.store.ResultCases(r.Context(), s.run.ID, kind, id)
+	if err != nil {
+		return explanationJSON{}, err
+	}
+	for _, c := range cases {
+		out.Detail.AddCase(c)
+	}
+	out.Detail.SortLists()
+	out.View = view(s.model, out.Detail, out.ratios)
+	return out, nil
 }
 
 // explainPlaced reads the subject's placed row: its rank and grade among all

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -36,9 +37,13 @@ func responseFormat(r *http.Request) (string, error) {
 	return "json", nil
 }
 
-// writeCSV writes the ranking for Excel/WPS: one row per subject, indicator
-// values as decimals, empty cells where there is no rank, score or value.
+// writeCSV writes the ranking for Excel/WPS: a UTF-8 byte-order mark (without
+// it Excel reads the Chinese names as another code page), then one row per
+// subject, indicator values as decimals, empty cells where there is no rank,
+// score or value. The header keeps the JSON's field names, so scripts read the
+// CSV by them; the XLSX is the one with Chinese headers.
 func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
+	_, _ = io.WriteString(w, "\ufeff")
 	cw := csv.NewWriter(w)
 	header := append([]string{"rank", "id", "name", "score", "grade"}, scoring.Indicators...)
 	_ = cw.Write(header)

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 const token = "reader-token"
 
+// viewerToken is a viewer of city c1 (streets s01–s06 of storePlacedRun).
+const viewerToken = "viewer-token"
+
 // fixture is the api's handler on a fresh database of the shared test
 // ClickHouse, with one done run of 2026Q2 stored: a district and three streets.
 type fixture struct {
@@ -51,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens, err := auth.ParseTokens(token + "=analyst:reader")
+	tokens, err := auth.ParseTokens(token + "=analyst:reader," + viewerToken + "=lead:viewer:c1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +88,16 @@ func (f *fixture) storeRun(runID, period string, asOf time.Time, scores map[stri
 
 func (f *fixture) get(path string, header ...string) (int, http.Header, string) {
 	f.t.Helper()
+	return f.getAs(token, path, header...)
+}
+
+// getAs asks with the bearer token tok ("" for none).
+func (f *fixture) getAs(tok, path string, header ...string) (int, http.Header, string) {
+	f.t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -12,6 +12,7 @@ import (
 	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
 	"kaoping/services/api/internal/ranking"
+	"kaoping/services/api/internal/text"
 )
 
 // rankingJSON is the body of GET /v1/rankings.
@@ -85,6 +86,8 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 	case subject != scoring.SubjectUnit && subject != scoring.SubjectCadre:
 		h.fail(w, r, obs.Errorf(http.StatusBadRequest, "subject must be unit or cadre"))
 		return
+	case format == "xlsx" && (level == "" || level == "all"):
+		// A workbook may hold every level, one sheet each (docs/pages.md).
 	case !ranking.ValidLevel(level):
 		h.fail(w, r, obs.Errorf(http.StatusBadRequest, "%s", "level must be one of "+strings.Join(ranking.Levels, ", ")))
 		return
@@ -97,6 +100,10 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.pickRun(r)
 	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if parent, err = h.rankingParent(r, s, parent); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -125,21 +132,31 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 		writeJSONBody(w, b)
 		return
 	}
-	rows, _, err := h.rankingRows(r, s, subject, level, parent, pg)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	levels := []string{level}
+	if level == "" || level == "all" {
+		level, levels = "all", ranking.Levels
+	}
+	var sheets []levelRows
+	for _, l := range levels {
+		rows, _, err := h.rankingRows(r, s, subject, l, parent, pg)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if len(rows) > 0 || len(levels) == 1 {
+			sheets = append(sheets, levelRows{level: l, rows: rows})
+		}
 	}
 	name := fmt.Sprintf("rankings-%s-%s-%s", s.period.Label, subject, level)
 	switch format {
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".csv"}))
-		writeCSV(w, rows)
+		writeCSV(w, sheets[0].rows)
 	case "xlsx":
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".xlsx"}))
-		if err := writeXLSX(w, s.period.Label, rows); err != nil {
+		if err := writeXLSX(w, text.FromQuery(q), s, subject, parent, sheets); err != nil {
 			h.log.Error("xlsx not written", "err", err)
 		}
 	}

@@ -19,6 +19,8 @@ type handlers struct {
 	levels sync.Map // [run, subject kind, level] → number of peers
 	pages  *pageCache
 	reads  readOnce
+	// spreads are the peer medians, bests and top tens: [run, kind, level] → review.PeerStats.
+	spreads sync.Map
 }
 
 // fail answers a failed request (obs.Fail: the client's mistakes with their
@@ -37,5 +39,15 @@ func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))
 	mux.Handle("GET /v1/cadres/{id}/scores", read(h.explain("cadre")))
+	mux.Handle("GET /v1/reports/review", read(h.report))
+	// Pages: the same reads for browsers, which sign in once (docs/pages.md).
+	page := func(f http.HandlerFunc) http.Handler { return signedIn(tokens, read(f)) }
+	mux.Handle("GET /{$}", page(h.rankingsPage))
+	mux.Handle("GET /units/{id}", page(h.subjectPage("unit")))
+	mux.Handle("GET /cadres/{id}", page(h.subjectPage("cadre")))
+	mux.Handle("GET /runs/{id}", page(h.runPage))
+	mux.HandleFunc("GET /signin", h.signinForm)
+	mux.HandleFunc("POST /signin", h.signIn(tokens))
+	mux.HandleFunc("POST /signout", signOut)
 	return obs.Routes(mux)
 }

@@ -19,6 +19,8 @@ type served struct {
 	model  *scoring.Model
 	final  bool
 	status string
+	// finalRun is the period's final run, when final.
+	finalRun scoring.RunRef
 }
 
 func (h *handlers) model(version string) (*scoring.Model, error) {
@@ -36,7 +38,12 @@ func (h *handlers) model(version string) (*scoring.Model, error) {
 // pickRun finds the run of ?run=ID, or the period's newest done run.
 func (h *handlers) pickRun(r *http.Request) (served, error) {
 	q := r.URL.Query()
-	label := q.Get("period")
+	return h.servedRun(r.Context(), q.Get("period"), q.Get("run"))
+}
+
+// servedRun finds the run runID of period label, or the period's newest done
+// run when runID is "".
+func (h *handlers) servedRun(ctx context.Context, label, runID string) (served, error) {
 	if label == "" {
 		return served{}, obs.Errorf(http.StatusBadRequest, "period is required (2026, 2026Q3 or 2026-07)")
 	}
@@ -48,13 +55,13 @@ func (h *handlers) pickRun(r *http.Request) (served, error) {
 	if err != nil {
 		return served{}, obs.Errorf(http.StatusBadRequest, "%s", err)
 	}
-	state, err := h.periodState(r.Context(), label)
+	state, err := h.periodState(ctx, label)
 	if err != nil {
 		return served{}, err
 	}
 	all := state.runs
 	var run store.Run
-	switch id := q.Get("run"); {
+	switch id := runID; {
 	case id != "":
 		found := false
 		for _, x := range all {
@@ -84,7 +91,7 @@ func (h *handlers) pickRun(r *http.Request) (served, error) {
 	}
 	finalRun, final := scoring.FinalOf(p, store.DoneRuns(all), state.finalizations, time.Now().UnixNano())
 	status := scoring.StatusOf(scoring.RunRef{ID: run.ID, AsOfNs: run.AsOfNs}, finalRun, final)
-	return served{run: run, period: p, model: m, final: final, status: status}, nil
+	return served{run: run, period: p, model: m, final: final, status: status, finalRun: finalRun}, nil
 }
 
 // periodState is what choosing a period's run reads: its runs and its

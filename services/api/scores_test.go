@@ -23,7 +23,7 @@ func (f *fixture) storePlacedRun(runID, period string) {
 	ctx := context.Background()
 	asOf := time.Now().Add(-time.Hour)
 	if err := f.store.SaveRun(ctx, store.Run{ID: runID, Period: period, Model: "kp-2026.1", Kind: "ordinary", AsOfNs: asOf.UnixNano(),
-		Status: store.StatusDone, UpdatedNs: asOf.UnixNano()}); err != nil {
+		HighWater: 1000, Status: store.StatusDone, UpdatedNs: asOf.UnixNano()}); err != nil {
 		f.t.Fatal(err)
 	}
 	ratios := scoring.Ratios{Num: [4]int64{1, 0, 0, 0}, Den: [4]int64{2, 0, 0, 0}}

@@ -88,8 +88,12 @@ func runDemo(ctx context.Context, cfg config, d *district.District, stdout io.Wr
 		// Extras beyond the CSVs: any failure of these is only a note.
 		{"street ranking (Excel)", "/v1/rankings", query("level", "street", "format", "xlsx"), xlsxType,
 			fmt.Sprintf("rankings-%s.xlsx", label), true},
-		{"review-meeting report of " + reportUnit, "/v1/reports/review", url.Values{"unit": {reportUnit}, "period": {label}, "format": {"html"}}, "text/html",
+		{"review-meeting report of " + reportUnit + " (HTML, prints on A4)", "/v1/reports/review", url.Values{"unit": {reportUnit}, "period": {label}, "format": {"html"}}, "text/html",
 			fmt.Sprintf("review-%s-%s.html", reportUnit, label), true},
+		{"review-meeting report of " + reportUnit + " (Markdown)", "/v1/reports/review", url.Values{"unit": {reportUnit}, "period": {label}, "format": {"md"}}, "text/markdown",
+			fmt.Sprintf("review-%s-%s.md", reportUnit, label), true},
+		{"review-meeting report of " + reportUnit + " (Excel)", "/v1/reports/review", url.Values{"unit": {reportUnit}, "period": {label}, "format": {"xlsx"}}, xlsxType,
+			fmt.Sprintf("review-%s-%s.xlsx", reportUnit, label), true},
 	}
 	var failed []string
 	for _, dl := range downloads {

@@ -127,8 +127,17 @@ func (f *fakeStack) handler() http.Handler {
 		f.mu.Lock()
 		f.reportUnit = r.URL.Query().Get("unit")
 		f.mu.Unlock()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte("<html><body>述职评议</body></html>"))
+		switch r.URL.Query().Get("format") {
+		case "md":
+			w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+			w.Write([]byte("# 述职评议\n"))
+		case "xlsx":
+			w.Header().Set("Content-Type", xlsxType)
+			w.Write([]byte("PK"))
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte("<html><body>述职评议</body></html>"))
+		}
 	}))
 	return mux
 }
@@ -192,7 +201,7 @@ func TestDemo(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{"rankings-" + f.period + ".csv", "review-jx.nanhu.st10-" + f.period + ".html"}
+	want := []string{"rankings-" + f.period + ".csv", "review-jx.nanhu.st10-" + f.period + ".html", "review-jx.nanhu.st10-" + f.period + ".md", "review-jx.nanhu.st10-" + f.period + ".xlsx"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("out holds %v, want %v (no temporary files)", names, want)
 	}
