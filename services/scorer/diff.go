@@ -40,7 +40,7 @@ func runDiff(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFu
 			obs.Fail(w, req, log, err)
 			return
 		}
-		p, err := period.Parse(run.Period, r.Model().Location)
+		p, err := period.Parse(run.Period, r.Location(run.Model))
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return

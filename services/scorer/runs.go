@@ -44,18 +44,24 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	return func(w http.ResponseWriter, req *http.Request) {
 		var body struct {
 			Period string `json:"period"`
+			Model  string `json:"model"`
 		}
 		dec := json.NewDecoder(io.LimitReader(req.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
-			obs.WriteError(w, http.StatusBadRequest, "body must be {\"period\":\"2026Q3\"}: "+err.Error())
+			obs.WriteError(w, http.StatusBadRequest, "body must be {\"period\":\"2026Q3\"} or {\"period\":\"2026Q3\",\"model\":\"kp-2026.1\"}: "+err.Error())
 			return
 		}
-		if _, err := period.Parse(body.Period, r.Model().Location); err != nil {
+		m, err := modelParam(r, body.Model)
+		if err != nil {
 			obs.WriteError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		run, done, err := r.Start(req.Context(), body.Period)
+		if _, err := period.Parse(body.Period, m.Location); err != nil {
+			obs.WriteError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		run, done, err := r.StartWith(req.Context(), m, body.Period)
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return

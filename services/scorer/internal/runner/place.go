@@ -16,7 +16,7 @@ const scoreBatch = 50_000
 // reads only the rows it returns. A row keeps numbers and references to the
 // tree's strings: a province's 325,000 rows are some 100 MB while they are
 // placed.
-func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Evaluator) (scoring.Counts, error) {
+func (r *Runner) saveResults(ctx context.Context, m *scoring.Model, run store.Run, ev *scoring.Evaluator) (scoring.Counts, error) {
 	rows := make([]store.ScoreRow, ev.Subjects())
 	ev.RatiosOnly()
 	// Two workers: the composites of 325,000 subjects are exact rationals.
@@ -26,7 +26,7 @@ func (r *Runner) saveResults(ctx context.Context, run store.Run, ev *scoring.Eva
 			Path: x.Path, Scored: x.Scored, ScoreCenti: x.ScoreCenti, Ratios: x.Ratios, Base: d.Base,
 			PenaltyPoints: d.PenaltyPoints, Penalty: d.Penalty, Pending: d.Pending}
 	})
-	place(r.model, rows)
+	place(m, rows)
 	// Two inserts at a time: ClickHouse takes one while the next is encoded.
 	errs := make(chan error, 2)
 	inFlight := 0

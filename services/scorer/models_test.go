@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kaoping/pkg/event"
+	"kaoping/schemas"
+)
+
+// TestModelsDirIsLoadedBesideTheBuiltInOnes: a file in the directory is a
+// model without a rebuild; a bad file or one taking a built-in version stops
+// the scorer with a reason naming the file and key.
+func TestModelsDirIsLoadedBesideTheBuiltInOnes(t *testing.T) {
+	base, err := schemas.Models.ReadFile("models/kp-2026.1.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mine := strings.Replace(string(base), "version: kp-2026.1", "version: city-2027", 1)
+	mine = strings.Replace(mine, "response_rate: 10", "response_rate: 30", 1)
+	if err := os.WriteFile(filepath.Join(dir, "city-2027.yaml"), []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	models, err := loadModels(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, m := range models {
+		versions = append(versions, m.Version)
+	}
+	if got := strings.Join(versions, " "); got != "kp-2026.1 kp-hotline-3rate-2026.1 kp-min20-2026.1 city-2027" {
+		t.Fatalf("models %s", got)
+	}
+	if w := models[3].Weights["response_rate"].RatString(); w != "30" {
+		t.Errorf("city-2027 response weight %s, want 30", w)
+	}
+	for _, tt := range []struct{ name, file, want string }{
+		{"bad.yaml", strings.Replace(mine, "version: city-2027", "version: bad", 1) + "colour: blue\n", "model bad.yaml: colour: unknown key"},
+		{"kp-2026.1.yaml", string(base), "model kp-2026.1.yaml: version kp-2026.1 is built in"},
+	} {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, tt.name), []byte(tt.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadModels(d); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := loadModels(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a directory that does not exist was taken for an empty one")
+	}
+}
+
+// TestRunsNameTheirModel: POST /v1/runs takes "model"; two models run on the
+// same events give their own numbers, each stored with its version and hash
+// and with the model's file; an unknown model is a 400; GET /v1/models lists
+// them; finalising one model's period leaves the other's provisional.
+func TestRunsNameTheirModel(t *testing.T) {
+	f := newFixture(t)
+	events := []event.Event{
+		mustEvent(t, "u-d", event.TypeUnitUpserted, "2026-01-01T00:00:00+08:00", event.UnitUpserted{Unit: "d", Name: "南湖区", Level: "district"}),
+		mustEvent(t, "u-s1", event.TypeUnitUpserted, "2026-01-01T00:00:00+08:00", event.UnitUpserted{Unit: "s1", Name: "建设街道", Level: "street", Parent: "d"}),
+	}
+	// Two complaints of s1, both answered in time and resolved, rated 5 and 4.
+	for i, rating := range []int{5, 4} {
+		id := fmt.Sprintf("C%d", i)
+		events = append(events,
+			mustEvent(t, "a-"+id, event.TypeComplaintAssigned, "2026-04-01T09:00:00+08:00", event.ComplaintAssigned{ComplaintID: id, Unit: "s1", Category: "x",
+				ResponseDue: "2026-04-01T11:00:00+08:00", ResolveDue: "2026-04-08T09:00:00+08:00"}),
+			mustEvent(t, "r-"+id, event.TypeComplaintResponded, "2026-04-01T10:00:00+08:00", event.ComplaintRef{ComplaintID: id}),
+			mustEvent(t, "s-"+id, event.TypeComplaintResolved, "2026-04-02T10:00:00+08:00", event.ComplaintResolved{ComplaintID: id, Resolved: true}),
+			mustEvent(t, "t-"+id, event.TypeComplaintRated, "2026-04-03T10:00:00+08:00", event.ComplaintRated{ComplaintID: id, Rating: json1(rating)}),
+		)
+	}
+	f.deliver(events...)
+
+	code, def := f.do("POST", "/v1/runs", `{"period":"2026Q2"}`)
+	if code != 201 || def["model"] != "kp-2026.1" || def["status"] != "done" {
+		t.Fatalf("default run = %d %v", code, def)
+	}
+	code, three := f.do("POST", "/v1/runs", `{"period":"2026Q2","model":"kp-hotline-3rate-2026.1"}`)
+	if code != 201 || three["model"] != "kp-hotline-3rate-2026.1" || three["status"] != "done" {
+		t.Fatalf("three-rate run = %d %v", code, three)
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		run   map[string]any
+		score int64
+	}{
+		// kp-2026.1: response, resolution, satisfaction all 1 → 100
+		{def, 10000},
+		// three-rate: 10×1 + 40×(1.9/2) + 50×1 = 98
+		{three, 9800},
+	} {
+		id := tt.run["id"].(string)
+		row, err := f.store.ScoreOf(ctx, id, "unit", "s1")
+		if err != nil || row.ScoreCenti != tt.score {
+			t.Errorf("run %s (%s): s1 scored %d hundredths (%v), want %d", id, tt.run["model"], row.ScoreCenti, err, tt.score)
+		}
+		file, err := f.store.ModelFile(ctx, tt.run["model_sha256"].(string))
+		if err != nil || !strings.Contains(string(file), "version: "+tt.run["model"].(string)) {
+			t.Errorf("stored model file of %s: %v, %.60q", tt.run["model"], err, file)
+		}
+	}
+
+	code, body := f.do("POST", "/v1/runs", `{"period":"2026Q2","model":"kp-nope"}`)
+	if code != 400 || !strings.Contains(fmt.Sprint(body["error"]), `unknown model "kp-nope"`) {
+		t.Errorf("unknown model = %d %v", code, body)
+	}
+	code, body = f.do("POST", "/v1/periods/2026Q2/finalize?model=kp-nope", "")
+	if code != 400 {
+		t.Errorf("finalising an unknown model = %d %v", code, body)
+	}
+
+	code, list := f.do("GET", "/v1/models", "")
+	models, _ := list["models"].([]any)
+	if code != 200 || list["default"] != "kp-2026.1" || len(models) != 3 {
+		t.Fatalf("GET /v1/models = %d %v", code, list)
+	}
+	for _, x := range models {
+		m := x.(map[string]any)
+		src, _ := m["source"].(map[string]any)
+		switch m["version"] {
+		case "kp-2026.1":
+			if m["sha256"] != def["model_sha256"] || m["default"] != true {
+				t.Errorf("kp-2026.1 listed as %v, run hash %v", m, def["model_sha256"])
+			}
+		case "kp-hotline-3rate-2026.1":
+			if m["sha256"] != three["model_sha256"] || !strings.Contains(fmt.Sprint(src["title"]), "综合成绩") {
+				t.Errorf("three-rate listed as %v", m)
+			}
+		}
+	}
+
+	// 2027Q1 is still to come: final only when finalised, for each model.
+	for _, m := range []string{"kp-2026.1", "kp-hotline-3rate-2026.1"} {
+		if code, run := f.do("POST", "/v1/runs", `{"period":"2027Q1","model":"`+m+`"}`); code != 201 || run["kind"] != "ordinary" {
+			t.Fatalf("a run of 2027Q1 with %s = %d %v", m, code, run)
+		}
+	}
+	code, fin := f.do("POST", "/v1/periods/2027Q1/finalize?model=kp-hotline-3rate-2026.1", "")
+	if code != 200 || fin["model"] != "kp-hotline-3rate-2026.1" {
+		t.Fatalf("finalise the three-rate period = %d %v", code, fin)
+	}
+	code, again := f.do("POST", "/v1/runs", `{"period":"2027Q1"}`)
+	if code != 201 || again["kind"] != "ordinary" {
+		t.Errorf("a default run after the three-rate period was final = %d %v, want ordinary", code, again)
+	}
+	code, again = f.do("POST", "/v1/runs", `{"period":"2027Q1","model":"kp-hotline-3rate-2026.1"}`)
+	if code != 201 || again["kind"] != "correction" {
+		t.Errorf("a three-rate run after it was final = %d %v, want a correction", code, again)
+	}
+}
+
+func json1(n int) json.Number { return json.Number(fmt.Sprint(n)) }
