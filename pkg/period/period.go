@@ -74,3 +74,32 @@ func (p Period) StartNs() int64 { return p.Start.UnixNano() }
 
 // EndNs is the exclusive end as nanoseconds since the epoch.
 func (p Period) EndNs() int64 { return p.End.UnixNano() }
+
+// Previous is the label of the period of the same kind just before p
+// (2026Q3 → 2026Q2, 2026-01 → 2025-12, 2026 → 2025); "" before 1970.
+func (p Period) Previous() string {
+	y, m := p.Start.Year(), int(p.Start.Month())
+	switch p.Kind {
+	case Month:
+		if m--; m == 0 {
+			m, y = 12, y-1
+		}
+		if y < 1970 {
+			return ""
+		}
+		return fmt.Sprintf("%d-%02d", y, m)
+	case Quarter:
+		q := (m-1)/3 + 1
+		if q--; q == 0 {
+			q, y = 4, y-1
+		}
+		if y < 1970 {
+			return ""
+		}
+		return fmt.Sprintf("%dQ%d", y, q)
+	}
+	if y-1 < 1970 {
+		return ""
+	}
+	return fmt.Sprint(y - 1)
+}

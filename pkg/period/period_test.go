@@ -70,3 +70,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestPrevious: the period of the same kind just before, across year ends.
+func TestPrevious(t *testing.T) {
+	for label, want := range map[string]string{"2026Q3": "2026Q2", "2026Q1": "2025Q4", "2026-07": "2026-06", "2026-01": "2025-12", "2026": "2025", "1970": "", "1970Q1": "", "1970-01": ""} {
+		p, err := Parse(label, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Previous(); got != want {
+			t.Errorf("%s: previous %q, want %q", label, got, want)
+		}
+	}
+}

@@ -139,11 +139,40 @@ func TestRunsNameTheirModel(t *testing.T) {
 		}
 	}
 
+	// What-if: the three-rate run against the default one on the same
+	// events. s1 and d: 100 → 98 (satisfaction 2/2 → 1.9/2, the closure and
+	// review scores are not computed); both rank 1 among their peers.
+	code, d := f.do("GET", "/v1/runs/"+three["id"].(string)+"/diff?against="+def["id"].(string), "")
+	if code != 200 || d["against"] != def["id"] || fmt.Sprint(d["models"]) != "map[against:kp-2026.1 run:kp-hotline-3rate-2026.1]" {
+		t.Fatalf("what-if = %d %v", code, d)
+	}
+	changes, _ := d["changes"].([]any)
+	if len(changes) != 2 {
+		t.Fatalf("what-if changes %v, want d and s1", changes)
+	}
+	for _, x := range changes {
+		c := x.(map[string]any)
+		sat := fmt.Sprint(c["indicators"].(map[string]any)["satisfaction_rate"])
+		if c["score_change"] != float64(-2) || c["rank_change"] != float64(0) || sat != "map[after:map[den:2 num:1.9 value:0.95] before:map[den:2 num:2 value:1]]" ||
+			fmt.Sprint(c["events"]) != "[]" {
+			t.Errorf("what-if change %v", c)
+		}
+	}
 	// 2027Q1 is still to come: final only when finalised, for each model.
+	var q1 []string
 	for _, m := range []string{"kp-2026.1", "kp-hotline-3rate-2026.1"} {
-		if code, run := f.do("POST", "/v1/runs", `{"period":"2027Q1","model":"`+m+`"}`); code != 201 || run["kind"] != "ordinary" {
+		code, run := f.do("POST", "/v1/runs", `{"period":"2027Q1","model":"`+m+`"}`)
+		if code != 201 || run["kind"] != "ordinary" {
 			t.Fatalf("a run of 2027Q1 with %s = %d %v", m, code, run)
 		}
+		q1 = append(q1, run["id"].(string))
+	}
+	code, body = f.do("GET", "/v1/runs/"+q1[0]+"/diff?against="+def["id"].(string), "")
+	if code != 400 || !strings.Contains(fmt.Sprint(body["error"]), "a diff compares runs of one period") {
+		t.Errorf("what-if across periods = %d %v", code, body)
+	}
+	if code, body = f.do("GET", "/v1/runs/"+q1[0]+"/diff?against=nope", ""); code != 404 {
+		t.Errorf("what-if against no run = %d %v", code, body)
 	}
 	code, fin := f.do("POST", "/v1/periods/2027Q1/finalize?model=kp-hotline-3rate-2026.1", "")
 	if code != 200 || fin["model"] != "kp-hotline-3rate-2026.1" {

@@ -19,22 +19,42 @@ import (
 
 // Diff is the answer of GET /v1/runs/{id}/diff.
 type Diff struct {
-	Run     string   `json:"run"`
-	Against *string  `json:"against"`
+	Run     string  `json:"run"`
+	Against *string `json:"against"`
+	// Models are the two runs' models, for a what-if (?against=RUN).
+	Models  *Models  `json:"models,omitempty"`
 	Changes []Change `json:"changes"`
+}
+
+// Models names the models of the two runs a what-if compares.
+type Models struct {
+	Run     string `json:"run"`
+	Against string `json:"against"`
 }
 
 // Change is one subject whose standing differs between the two runs.
 type Change struct {
-	SubjectKind string     `json:"subject_kind"`
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Before      *Place     `json:"before"`
-	After       *Place     `json:"after"`
-	Events      []EventRef `json:"events"`
+	SubjectKind string `json:"subject_kind"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Before      *Place `json:"before"`
+	After       *Place `json:"after"`
+	// ScoreChange is after's score less before's, RankChange after's rank
+	// less before's (negative: climbed), when the subject is scored in both.
+	ScoreChange json.RawMessage `json:"score_change,omitempty"`
+	RankChange  *int            `json:"rank_change,omitempty"`
+	// Indicators are those whose value or insufficiency moved, by name.
+	Indicators map[string]Moved `json:"indicators,omitempty"`
+	Events     []EventRef       `json:"events"`
 	// EventsTotal counts the events when more than MaxEvents concern the
 	// subject; only the first MaxEvents (by source and id) are listed.
 	EventsTotal int `json:"events_total,omitempty"`
+}
+
+// Moved is one indicator of a change in both runs, as rankings show it.
+type Moved struct {
+	Before scoring.Fraction `json:"before"`
+	After  scoring.Fraction `json:"after"`
 }
 
 // Place is a subject's standing in one run; rank and grade are null, and
@@ -57,7 +77,9 @@ type EventRef struct {
 const MaxEvents = 1000
 
 // Compute compares run with against (nil: the run is the first of its
-// period, and nothing changed).
+// period, and nothing changed). Events are listed when against saw fewer
+// than run: a run compared with a later one, or with a run of another model
+// on the same events (a what-if), lists none.
 func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Run, against *store.Run) (*Diff, error) {
 	d := &Diff{Run: run.ID, Changes: []Change{}}
 	if against == nil {
@@ -76,8 +98,10 @@ func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Ru
 	if len(changes) == 0 {
 		return d, nil
 	}
-	if err := attach(ctx, st, p, run, *against, before, after, changes); err != nil {
-		return nil, err
+	if against.HighWater < run.HighWater {
+		if err := attach(ctx, st, p, run, *against, before, after, changes); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range changes {
 		slices.SortFunc(c.Events, func(a, b EventRef) int { return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.ID, b.ID)) })
@@ -115,6 +139,7 @@ func compare(before, after []store.Standing) map[key]*Change {
 		c := &Change{SubjectKind: x.Kind, ID: x.Subject, Name: x.Name, After: placeOf(x)}
 		if ok {
 			c.Before = placeOf(b)
+			moved(c, b, x)
 		}
 		changes[k] = c
 	}
@@ -122,6 +147,25 @@ func compare(before, after []store.Standing) map[key]*Change {
 		changes[k] = &Change{SubjectKind: b.Kind, ID: b.Subject, Name: b.Name, Before: placeOf(b)}
 	}
 	return changes
+}
+
+// moved writes by how much a subject in both runs changed, and which of its
+// indicators moved.
+func moved(c *Change, b, a store.Standing) {
+	if b.Scored && a.Scored {
+		c.ScoreChange = json.RawMessage(scoring.FormatCentiSigned(a.ScoreCenti - b.ScoreCenti))
+		d := a.Rank - b.Rank
+		c.RankChange = &d
+	}
+	before, after := b.Ratios.Indicators(), a.Ratios.Indicators()
+	for name, x := range after {
+		if y := before[name]; y.Value != x.Value || y.Insufficient != x.Insufficient {
+			if c.Indicators == nil {
+				c.Indicators = map[string]Moved{}
+			}
+			c.Indicators[name] = Moved{Before: y, After: x}
+		}
+	}
 }
 
 func placeOf(x store.Standing) *Place {
