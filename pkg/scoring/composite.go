@@ -113,7 +113,7 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
-	r := Result{Detail: d, Ratios: rs}
+	r := Result{Detail: d, Ratios: rs, Cases: t.resp.den + int64(t.pending.Responses)}
 	if s.total.Sign() == 0 {
 		return r // no applicable indicator: no score, whatever the errors
 	}

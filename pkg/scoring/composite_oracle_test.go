@@ -53,7 +53,7 @@ func (m *Model) compositeRat(t *tally) Result {
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
-	r := Result{Detail: d}
+	r := Result{Detail: d, Cases: t.resp.den + int64(t.pending.Responses)}
 
 	sum, weights := new(big.Rat), new(big.Rat)
 	for _, name := range Indicators {

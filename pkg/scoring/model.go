@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"math/big"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,41 @@ type Model struct {
 	ExcellentQuotaDivisor int
 	ScoreDecimals         int
 	Source                Source
+	// Bands are the caseload bands of peer_bands, smallest first (the last
+	// has Below 0: no bound); none when the model ranks every peer of a level
+	// together.
+	Bands []Band
+	// LabelRules are the file's labels, in the order it lists them.
+	LabelRules []LabelRule
+}
+
+// Band is a peer group by caseload: the subjects with fewer than Below
+// complaints (0: any number) not in an earlier band.
+type Band struct {
+	Name  string
+	Below int64
+}
+
+// Label rules (labels[].rule).
+const (
+	RuleTopShare     = "top_share"
+	RuleBottomShare  = "bottom_share"
+	RuleMostImproved = "most_improved"
+	RulePoorTwice    = "poor_twice"
+)
+
+// LabelRule is one entry of the file's labels.
+type LabelRule struct {
+	Label string
+	Rule  string
+	// Share is the part of the scored peers top_share and bottom_share take.
+	Share *big.Rat
+	// Count is how many most_improved takes (ties at the border included);
+	// By is "rank" or "score".
+	Count int
+	By    string
+	// Grade is the grade poor_twice looks for (default: the last grade).
+	Grade string
 }
 
 // Source is where a model's method comes from (the file's source).
@@ -113,6 +149,21 @@ type modelFile struct {
 	ExcellentQuotaDivisor int    `yaml:"excellent_quota_divisor"`
 	ScoreDecimals         int    `yaml:"score_decimals"`
 	Source                Source `yaml:"source"`
+	PeerBands             *struct {
+		By    string `yaml:"by"`
+		Bands []struct {
+			Band  string `yaml:"band"`
+			Below int64  `yaml:"below"`
+		} `yaml:"bands"`
+	} `yaml:"peer_bands"`
+	Labels []struct {
+		Label string  `yaml:"label"`
+		Rule  string  `yaml:"rule"`
+		Share Decimal `yaml:"share"`
+		Count int     `yaml:"count"`
+		By    string  `yaml:"by"`
+		Grade string  `yaml:"grade"`
+	} `yaml:"labels"`
 }
 
 // DefaultVersion is the model used when none is named.
@@ -235,7 +286,72 @@ func parseModel(name string, b []byte) (*Model, error) {
 	if last := m.Grades[len(m.Grades)-1]; last.MinCenti != 0 {
 		return nil, fmt.Errorf("grades[%d].min: the last grade must start at 0, so that every score has a grade", len(m.Grades)-1)
 	}
+	if pb := f.PeerBands; pb != nil {
+		for i, b := range pb.Bands {
+			last := i == len(pb.Bands)-1
+			switch {
+			case last && b.Below != 0:
+				return nil, fmt.Errorf("peer_bands.bands[%d].below: the last band takes every larger caseload and has no below", i)
+			case !last && b.Below == 0:
+				return nil, fmt.Errorf("peer_bands.bands[%d].below: missing (every band but the last has one)", i)
+			case i > 0 && !last && b.Below <= pb.Bands[i-1].Below:
+				return nil, fmt.Errorf("peer_bands.bands[%d].below: must be above the below of %s (bands are listed smallest first)", i, pb.Bands[i-1].Band)
+			}
+			for _, x := range m.Bands {
+				if x.Name == b.Band {
+					return nil, fmt.Errorf("peer_bands.bands[%d].band: %s is listed twice", i, b.Band)
+				}
+			}
+			m.Bands = append(m.Bands, Band{Name: b.Band, Below: b.Below})
+		}
+	}
+	for i, l := range f.Labels {
+		rule := LabelRule{Label: l.Label, Rule: l.Rule, Share: l.Share.Rat, Count: l.Count, By: l.By, Grade: l.Grade}
+		need := func(key string, ok bool) error {
+			if !ok {
+				return fmt.Errorf("labels[%d].%s: missing (rule %s needs it)", i, key, l.Rule)
+			}
+			return nil
+		}
+		refuse := func(key string, given bool) error {
+			if given {
+				return fmt.Errorf("labels[%d].%s: rule %s does not take it", i, key, l.Rule)
+			}
+			return nil
+		}
+		var errs []error
+		switch l.Rule {
+		case RuleTopShare, RuleBottomShare:
+			errs = []error{need("share", l.Share.Rat != nil), refuse("count", l.Count != 0), refuse("by", l.By != ""), refuse("grade", l.Grade != "")}
+		case RuleMostImproved:
+			errs = []error{need("count", l.Count != 0), need("by", l.By != ""), refuse("share", l.Share.Rat != nil), refuse("grade", l.Grade != "")}
+		case RulePoorTwice:
+			errs = []error{refuse("share", l.Share.Rat != nil), refuse("count", l.Count != 0), refuse("by", l.By != "")}
+			if rule.Grade == "" {
+				rule.Grade = m.Grades[len(m.Grades)-1].Grade
+			} else if !slices.ContainsFunc(m.Grades, func(g GradeBand) bool { return g.Grade == rule.Grade }) {
+				errs = append(errs, fmt.Errorf("labels[%d].grade: %s is not a grade of the model", i, rule.Grade))
+			}
+		}
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		m.LabelRules = append(m.LabelRules, rule)
+	}
 	return m, nil
+}
+
+// BandOf is the band of a subject with the given caseload (complaints of the
+// period not excluded); "" when the model has no bands.
+func (m *Model) BandOf(cases int64) string {
+	for _, b := range m.Bands {
+		if b.Below == 0 || cases < b.Below {
+			return b.Name
+		}
+	}
+	return ""
 }
 
 // Computes reports whether the model computes the indicator (it has a weight).

@@ -176,7 +176,7 @@ func leaves(e *jsonschema.ValidationError, out *[]string) {
 func reason(e *jsonschema.ValidationError) []string {
 	at := ""
 	for _, tok := range e.InstanceLocation {
-		if len(tok) > 0 && tok[0] >= '0' && tok[0] <= '9' && strings.HasSuffix(at, "grades") {
+		if len(tok) > 0 && tok[0] >= '0' && tok[0] <= '9' && (strings.HasSuffix(at, "grades") || strings.HasSuffix(at, "labels") || strings.HasSuffix(at, "bands")) {
 			at += "[" + tok + "]"
 			continue
 		}
@@ -213,6 +213,12 @@ func reason(e *jsonschema.ValidationError) []string {
 		return []string{fmt.Sprintf("%s: needs at least %d key(s)", where, k.Want)}
 	case *kind.MinItems:
 		return []string{fmt.Sprintf("%s: needs at least %d item(s)", where, k.Want)}
+	case *kind.Enum:
+		var want []string
+		for _, w := range k.Want {
+			want = append(want, fmt.Sprint(w))
+		}
+		return []string{fmt.Sprintf("%s: %v is not one of %s", where, k.Got, strings.Join(want, ", "))}
 	}
 	return []string{where + ": " + e.ErrorKind.LocalizedString(english)}
 }

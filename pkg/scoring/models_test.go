@@ -86,7 +86,7 @@ func TestShippedModels(t *testing.T) {
 			t.Errorf("%s has no source title", m.Version)
 		}
 	}
-	if got, want := strings.Join(versions, " "), "kp-2026.1 kp-hotline-3rate-2026.1 kp-min20-2026.1"; got != want {
+	if got, want := strings.Join(versions, " "), "kp-2026.1 kp-hotline-3rate-2026.1 kp-min20-2026.1 kp-peers-2026.1"; got != want {
 		t.Fatalf("embedded models %s, want %s", got, want)
 	}
 }

@@ -150,6 +150,9 @@ type Result struct {
 	Detail     Detail
 	// Ratios are the indicators of Detail as numbers, for storage.
 	Ratios Ratios
+	// Cases is the subject's caseload, what peer bands are cut by: its
+	// complaints of the period not excluded (pending ones included).
+	Cases int64
 }
 
 // Ratios are a result's indicators as a store keeps them: the numerators and

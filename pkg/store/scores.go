@@ -30,6 +30,11 @@ type ScoreRow struct {
 	PenaltyPoints int64
 	Penalty       int64
 	Pending       scoring.PendingCounts
+	// Band is the subject's peer band, within which Rank and Pos count;
+	// Labels its labels as JSON ([{"label","reason"}]). Both "" for a model
+	// without them.
+	Band   string
+	Labels string
 }
 
 // SaveScores writes placed results in one batch, column by column.
@@ -45,6 +50,7 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 	pos, rank, pr, ps, pi := u32(), u32(), u32(), u32(), u32()
 	score, pts, penalty, satScale := i64(), i64(), i64(), i64()
 	insufficient := make([]uint8, n)
+	band, labels := str(), str()
 	var num, den [4][]int64
 	for k := range num {
 		num[k], den[k] = i64(), i64()
@@ -61,12 +67,13 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 			num[k][i], den[k][i] = r.Ratios.Num[k], r.Ratios.Den[k]
 		}
 		satScale[i], insufficient[i] = max(1, r.Ratios.SatScale), r.Ratios.Insufficient
+		band[i], labels[i] = r.Band, r.Labels
 		if path[i] = r.Path; path[i] == nil {
 			path[i] = []string{}
 		}
 	}
 	return s.insertColumns(ctx, qInsertScores, run, kind, level, pos, subject, name, unit, path, scored, score, rank, grade,
-		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi, reviewExact, satScale, insufficient)
+		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi, reviewExact, satScale, insufficient, band, labels)
 }
 
 // ScorePage returns what ranking rows show (place, subject, name, score,
@@ -84,7 +91,7 @@ func (s *Store) ScorePage(ctx context.Context, runID, kind, level string, from, 
 		var scored uint8
 		rt := &r.Ratios
 		if err := rows.Scan(&pos, &r.Subject, &r.Name, &scored, &r.ScoreCenti, &rank, &r.Grade,
-			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue, &rt.SatScale, &rt.Insufficient); err != nil {
+			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue, &rt.SatScale, &rt.Insufficient, &r.Band, &r.Labels); err != nil {
 			return nil, fmt.Errorf("scan score: %w", err)
 		}
 		rt.SatScale = wholeCases(rt.SatScale)
@@ -135,7 +142,7 @@ func (s *Store) SubtreeEntries(ctx context.Context, runID, kind, level, unit str
 	for rows.Next() {
 		var e scoring.Entry
 		var scored uint8
-		if err := rows.Scan(&e.ID, &scored, &e.ScoreCenti); err != nil {
+		if err := rows.Scan(&e.ID, &scored, &e.ScoreCenti, &e.Band); err != nil {
 			return nil, fmt.Errorf("scan peer: %w", err)
 		}
 		e.Scored = scored == 1
@@ -159,7 +166,7 @@ func (s *Store) scoreRows(ctx context.Context, q string, args ...any) ([]ScoreRo
 		rt := &r.Ratios
 		dest := []any{&r.RunID, &r.Kind, &r.Level, &pos, &r.Subject, &r.Name, &r.Unit, &r.Path, &scored, &r.ScoreCenti, &rank, &r.Grade,
 			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue,
-			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi, &rt.ReviewExact, &rt.SatScale, &rt.Insufficient}
+			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi, &rt.ReviewExact, &rt.SatScale, &rt.Insufficient, &r.Band, &r.Labels}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan score: %w", err)
 		}

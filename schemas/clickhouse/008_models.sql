@@ -16,3 +16,9 @@ ORDER BY (sha256);
 -- cases and no mark.
 ALTER TABLE scores ADD COLUMN satisfaction_scale Int64 DEFAULT 1;
 ALTER TABLE scores ADD COLUMN insufficient UInt8 DEFAULT 0;
+-- Peer groups and labels (models with peer_bands and labels): peer_band is
+-- the subject's caseload band, within which rank and pos are counted; labels
+-- are its labels as the rankings show them ([{"label","reason"}]). Both are
+-- '' for a model without them, and the rankings then leave them out.
+ALTER TABLE scores ADD COLUMN peer_band String DEFAULT '';
+ALTER TABLE scores ADD COLUMN labels String DEFAULT '';

@@ -20,9 +20,15 @@ func (f *fixture) storeModelRun(runID string, m *scoring.Model, asOf time.Time, 
 	if err := f.store.SaveRun(ctx, run); err != nil {
 		f.t.Fatal(err)
 	}
+	rows = append(rows, store.ScoreRow{Subject: "d", Level: "district"})
 	for i := range rows {
-		rows[i].RunID, rows[i].Kind, rows[i].Level, rows[i].Pos, rows[i].Unit = runID, "unit", "street", i, rows[i].Subject
+		rows[i].RunID, rows[i].Kind, rows[i].Pos, rows[i].Unit = runID, "unit", i, rows[i].Subject
 		rows[i].Path, rows[i].Name, rows[i].Base = []string{"d", rows[i].Subject}, "街道 "+rows[i].Subject, "0"
+		if rows[i].Level == "" {
+			rows[i].Level = "street"
+		} else {
+			rows[i].Path, rows[i].Pos = []string{"d"}, 0
+		}
 	}
 	if err := f.store.SaveScores(ctx, rows); err != nil {
 		f.t.Fatal(err)
@@ -101,4 +107,58 @@ func TestRankingsServeOneModelAtATime(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"exact":"67/90"`) || !strings.Contains(body, `"weight":40`) {
 		t.Errorf("three-rate explanation = %d %s", code, body)
 	}
+}
+
+// TestRankingsShowBandsAndLabels: a model with peer bands and labels adds
+// "band" and "labels" to every row, and a column for each to the downloads;
+// a subtree is ranked anew within each band.
+func TestRankingsShowBandsAndLabels(t *testing.T) {
+	f := newFixture(t)
+	m, err := scoring.LoadModel("kp-peers-2026.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := `[{"label":"整改","reason":"2026Q2与本期连续为poor"}]`
+	f.storeModelRun("r-peers", m, time.Now().Add(-time.Hour),
+		store.ScoreRow{Subject: "s2", Scored: true, ScoreCenti: 9000, Rank: 1, Grade: "good", Band: "small", Labels: "[]"},
+		store.ScoreRow{Subject: "s1", Scored: true, ScoreCenti: 4000, Rank: 2, Grade: "poor", Band: "small", Labels: label},
+		store.ScoreRow{Subject: "s3", Scored: true, ScoreCenti: 8000, Rank: 1, Grade: "good", Band: "medium", Labels: "[]"})
+	for _, q := range []string{"", "&parent=d"} {
+		code, _, body := f.get("/v1/rankings?period=2026Q3&level=street&model=kp-peers-2026.1" + q)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", q, code, body)
+		}
+		for _, w := range []string{
+			`{"rank":1,"id":"s2","name":"街道 s2","score":90,"grade":"good",`,
+			`"band":"small","labels":[]}`,
+			`{"rank":2,"id":"s1",`, `"band":"small","labels":` + label + `}`,
+			`{"rank":1,"id":"s3",`, `"band":"medium","labels":[]}`,
+		} {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: %s\nlacks %s", q, body, w)
+			}
+		}
+		if i, j := strings.Index(body, `"id":"s1"`), strings.Index(body, `"id":"s3"`); i < 0 || j < i {
+			t.Errorf("%s: the small band is not listed before the medium one: %s", q, body)
+		}
+	}
+	code, _, csv := f.get("/v1/rankings?period=2026Q3&level=street&model=kp-peers-2026.1&format=csv")
+	lines := strings.Split(csv, "\n")
+	if code != 200 || !strings.HasSuffix(lines[0], ",band,labels") || !strings.Contains(csv, ",small,整改：2026Q2与本期连续为poor") {
+		t.Errorf("CSV = %d %s", code, csv)
+	}
+	// The default model's download keeps its columns.
+	f.storeModelRun("r-def", mustDefault(t), time.Now().Add(-2*time.Hour), store.ScoreRow{Subject: "s1", Scored: true, ScoreCenti: 5000, Rank: 1, Grade: "poor"})
+	if _, _, csv := f.get("/v1/rankings?period=2026Q3&level=street&format=csv"); strings.Contains(csv, "band") {
+		t.Errorf("default CSV gained columns: %s", csv)
+	}
+}
+
+func mustDefault(t *testing.T) *scoring.Model {
+	t.Helper()
+	m, err := scoring.LoadModel(scoring.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -20,6 +20,13 @@ func writeXLSX(w io.Writer, sheetName string, rows []ranking.Row) error {
 		return err
 	}
 	header := append([]any{"rank", "id", "name", "score", "grade"}, stringsToAny(scoring.Indicators)...)
+	band, labels := extraColumns(rows)
+	if band {
+		header = append(header, "band")
+	}
+	if labels {
+		header = append(header, "labels")
+	}
 	if err := f.SetSheetRow(sheetName, "A1", &header); err != nil {
 		return err
 	}
@@ -34,6 +41,12 @@ func writeXLSX(w io.Writer, sheetName string, rows []ranking.Row) error {
 			} else {
 				rec = append(rec, nil)
 			}
+		}
+		if band {
+			rec = append(rec, row.Band)
+		}
+		if labels {
+			rec = append(rec, labelsText(row.Labels))
 		}
 		cell, err := excelize.CoordinatesToCellName(1, i+2)
 		if err != nil {

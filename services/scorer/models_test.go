@@ -35,10 +35,10 @@ func TestModelsDirIsLoadedBesideTheBuiltInOnes(t *testing.T) {
 	for _, m := range models {
 		versions = append(versions, m.Version)
 	}
-	if got := strings.Join(versions, " "); got != "kp-2026.1 kp-hotline-3rate-2026.1 kp-min20-2026.1 city-2027" {
+	if got := strings.Join(versions, " "); got != "kp-2026.1 kp-hotline-3rate-2026.1 kp-min20-2026.1 kp-peers-2026.1 city-2027" {
 		t.Fatalf("models %s", got)
 	}
-	if w := models[3].Weights["response_rate"].RatString(); w != "30" {
+	if w := models[4].Weights["response_rate"].RatString(); w != "30" {
 		t.Errorf("city-2027 response weight %s, want 30", w)
 	}
 	for _, tt := range []struct{ name, file, want string }{
@@ -121,7 +121,7 @@ func TestRunsNameTheirModel(t *testing.T) {
 
 	code, list := f.do("GET", "/v1/models", "")
 	models, _ := list["models"].([]any)
-	if code != 200 || list["default"] != "kp-2026.1" || len(models) != 3 {
+	if code != 200 || list["default"] != "kp-2026.1" || len(models) != 4 {
 		t.Fatalf("GET /v1/models = %d %v", code, list)
 	}
 	for _, x := range models {
@@ -189,3 +189,67 @@ func TestRunsNameTheirModel(t *testing.T) {
 }
 
 func json1(n int) json.Number { return json.Number(fmt.Sprint(n)) }
+
+// TestPeerBandsAndLabelsOfARun: kp-peers-2026.1 ranks each street among the
+// streets of its caseload band and labels it from the ranking and the
+// previous quarter: s1 is poor in 2026Q1 and again in 2026Q2 (整改, poor
+// twice); s2 and s1 (two complaints each) are small, s3 (thirty) medium.
+func TestPeerBandsAndLabelsOfARun(t *testing.T) {
+	f := newFixture(t)
+	events := []event.Event{
+		mustEvent(t, "u-d", event.TypeUnitUpserted, "2025-01-01T00:00:00+08:00", event.UnitUpserted{Unit: "d", Name: "南湖区", Level: "district"}),
+	}
+	for _, s := range []string{"s1", "s2", "s3"} {
+		events = append(events, mustEvent(t, "u-"+s, event.TypeUnitUpserted, "2025-01-01T00:00:00+08:00", event.UnitUpserted{Unit: s, Name: "街道 " + s, Level: "street", Parent: "d"}))
+	}
+	complaint := func(id, unit, month string, good bool) {
+		at := "2026-" + month + "-02T09:00:00+08:00"
+		events = append(events, mustEvent(t, "a-"+id, event.TypeComplaintAssigned, at, event.ComplaintAssigned{ComplaintID: id, Unit: unit, Category: "x",
+			ResponseDue: "2026-" + month + "-02T11:00:00+08:00", ResolveDue: "2026-" + month + "-09T09:00:00+08:00"}))
+		if good {
+			events = append(events,
+				mustEvent(t, "r-"+id, event.TypeComplaintResponded, "2026-"+month+"-02T10:00:00+08:00", event.ComplaintRef{ComplaintID: id}),
+				mustEvent(t, "s-"+id, event.TypeComplaintResolved, "2026-"+month+"-03T10:00:00+08:00", event.ComplaintResolved{ComplaintID: id, Resolved: true}))
+		}
+	}
+	for _, month := range []string{"02", "05"} { // 2026Q1, 2026Q2
+		for i := range 2 {
+			complaint(fmt.Sprintf("s1-%s-%d", month, i), "s1", month, false) // no response, no resolution: 0
+			complaint(fmt.Sprintf("s2-%s-%d", month, i), "s2", month, true)
+		}
+		for i := range 30 {
+			complaint(fmt.Sprintf("s3-%s-%d", month, i), "s3", month, true)
+		}
+	}
+	f.deliver(events...)
+	var runs []string
+	for _, label := range []string{"2026Q1", "2026Q2"} {
+		code, run := f.do("POST", "/v1/runs", `{"period":"`+label+`","model":"kp-peers-2026.1"}`)
+		if code != 201 || run["status"] != "done" {
+			t.Fatalf("run of %s = %d %v", label, code, run)
+		}
+		runs = append(runs, run["id"].(string))
+	}
+	rows, err := f.store.RunScores(context.Background(), runs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if r.Level == "street" {
+			got[r.Subject] = fmt.Sprintf("pos %d rank %d %s %s %s", r.Pos, r.Rank, r.Grade, r.Band, r.Labels)
+		}
+	}
+	want := map[string]string{
+		// small band (s2 100, s1 0): top 20 % and bottom 10 % of 2 are nobody
+		"s2": "pos 0 rank 1 good small []",
+		"s1": `pos 1 rank 2 poor small [{"label":"整改","reason":"2026Q1与本期连续为poor"}]`,
+		// medium band: s3 alone, ranked 1 there
+		"s3": "pos 2 rank 1 good medium []",
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %s, want %s", id, got[id], w)
+		}
+	}
+}
