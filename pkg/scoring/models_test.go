@@ -331,3 +331,17 @@ func TestMinCasesModelOnAHandComputedDistrict(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseModel: what loading one model file costs (schema, strict
+// decoding, checks); the schema is compiled once per process.
+func BenchmarkParseModel(b *testing.B) {
+	file, err := fs.ReadFile(schemas.Models, "models/kp-peers-2026.1.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ParseModelFile("kp-peers-2026.1.yaml", file); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
