@@ -142,6 +142,10 @@ func TestRankingsShowBandsAndLabels(t *testing.T) {
 			t.Errorf("%s: the small band is not listed before the medium one: %s", q, body)
 		}
 	}
+	code, _, body := f.get("/v1/units/s1/scores?period=2026Q3&model=kp-peers-2026.1")
+	if code != 200 || !strings.Contains(body, `"band":"small","labels":`+label+`,"explanation":`) {
+		t.Errorf("explanation of s1 = %d %s", code, body)
+	}
 	code, _, csv := f.get("/v1/rankings?period=2026Q3&level=street&model=kp-peers-2026.1&format=csv")
 	lines := strings.Split(csv, "\n")
 	if code != 200 || !strings.HasSuffix(lines[0], ",band,labels") || !strings.Contains(csv, ",small,整改：2026Q2与本期连续为poor") {
