@@ -43,3 +43,22 @@ func (s *Store) ModelFile(ctx context.Context, sha256 string) ([]byte, error) {
 	}
 	return []byte(file), nil
 }
+
+// RunModels lists the models runs were made with, as runs name them (Model
+// and ModelSHA256 set), sorted by version and hash.
+func (s *Store) RunModels(ctx context.Context) ([]Run, error) {
+	rows, err := s.conn.Query(ctx, qRunModels)
+	if err != nil {
+		return nil, fmt.Errorf("query run models: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		if err := rows.Scan(&r.Model, &r.ModelSHA256); err != nil {
+			return nil, fmt.Errorf("scan run model: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -92,6 +92,14 @@ func TestRankingsServeOneModelAtATime(t *testing.T) {
 			}
 		}
 	}
+	// The models the api can serve: those of the runs, with their sources.
+	code, _, list := f.get("/v1/models")
+	for _, w := range []string{`"default":"kp-2026.1"`, `{"version":"city-x","sha256":"` + city.SHA256 + `","source":{}}`,
+		`{"version":"kp-hotline-3rate-2026.1","sha256":"` + three.SHA256 + `","source":{"title":"区级 12345`} {
+		if code != 200 || !strings.Contains(list, w) {
+			t.Errorf("GET /v1/models = %d %s\nlacks %s", code, list, w)
+		}
+	}
 	// The download of the three-rate ranking carries its score to 0.1.
 	code, _, csv := f.get("/v1/rankings?period=2026Q3&level=street&model=kp-hotline-3rate-2026.1&format=csv")
 	if code != http.StatusOK || !strings.Contains(csv, "78.8") {

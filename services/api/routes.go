@@ -37,5 +37,6 @@ func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))
 	mux.Handle("GET /v1/cadres/{id}/scores", read(h.explain("cadre")))
+	mux.Handle("GET /v1/models", auth.Require(tokens, auth.Readers, http.HandlerFunc(h.listModels)))
 	return obs.Routes(mux)
 }
