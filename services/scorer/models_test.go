@@ -110,6 +110,10 @@ func TestRunsNameTheirModel(t *testing.T) {
 		}
 	}
 
+	code, list := f.do("GET", "/v1/runs?period=2026Q2&model=kp-hotline-3rate-2026.1", "")
+	if runs, _ := list["runs"].([]any); code != 200 || len(runs) != 1 || runs[0].(map[string]any)["id"] != three["id"] {
+		t.Errorf("runs of one model = %d %v", code, list)
+	}
 	code, body := f.do("POST", "/v1/runs", `{"period":"2026Q2","model":"kp-nope"}`)
 	if code != 400 || !strings.Contains(fmt.Sprint(body["error"]), `unknown model "kp-nope"`) {
 		t.Errorf("unknown model = %d %v", code, body)
@@ -119,7 +123,7 @@ func TestRunsNameTheirModel(t *testing.T) {
 		t.Errorf("finalising an unknown model = %d %v", code, body)
 	}
 
-	code, list := f.do("GET", "/v1/models", "")
+	code, list = f.do("GET", "/v1/models", "")
 	models, _ := list["models"].([]any)
 	if code != 200 || list["default"] != "kp-2026.1" || len(models) != 4 {
 		t.Fatalf("GET /v1/models = %d %v", code, list)

@@ -78,7 +78,8 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	}
 }
 
-// listRuns answers GET /v1/runs?period=… with {"runs":[…]}, oldest first.
+// listRuns answers GET /v1/runs?period=…[&model=…] with {"runs":[…]},
+// oldest first: every model's runs, or one model's.
 func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		label := req.URL.Query().Get("period")
@@ -93,9 +94,12 @@ func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerF
 			obs.Fail(w, req, log, err)
 			return
 		}
+		model := req.URL.Query().Get("model")
 		out := make([]runJSON, 0, len(runs))
 		for _, x := range runs {
-			out = append(out, toJSON(x))
+			if model == "" || x.Model == model {
+				out = append(out, toJSON(x))
+			}
 		}
 		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
 	}
