@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"path"
@@ -227,6 +228,9 @@ func parseModel(name string, b []byte) (*Model, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		return nil, err
+	}
+	if err := dec.Decode(new(yaml.Node)); err != io.EOF {
+		return nil, fmt.Errorf("the file holds more than one YAML document (---): a model file is one")
 	}
 	if want := strings.TrimSuffix(name, ".yaml"); name != "" && f.Version != want {
 		return nil, fmt.Errorf("version: %q, but the file is named %s (a model file is <version>.yaml)", f.Version, name)

@@ -55,6 +55,8 @@ func TestModelFilesAreRefusedNamingTheKey(t *testing.T) {
 		{"a key given twice", file(repl("score_decimals: 2", "score_decimals: 2\nscore_decimals: 1")), "score_decimals: key given twice"},
 		{"another version than the file name", file(repl("version: kp-2026.1", "version: kp-2026.2")), `version: "kp-2026.2", but the file is named kp-2026.1.yaml`},
 		{"an unknown source key", file(repl("timezone:", "source: {title: x, author: y}\ntimezone:")), "source.author: unknown key"},
+		{"two documents", file(repl("score_decimals: 2", "score_decimals: 2\n---\nversion: other")), "more than one YAML document"},
+		{"not a mapping", "- version: kp-2026.1\n", "the file: must be object, not array"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
