@@ -110,12 +110,11 @@ func whatIf(w http.ResponseWriter, req *http.Request, r *runner.Runner, st *stor
 		obs.Fail(w, req, log, err)
 		return
 	}
-	d, err := diff.Compute(req.Context(), st, p, run, &against)
+	d, err := diff.WhatIf(req.Context(), st, p, run, against)
 	if err != nil {
 		obs.Fail(w, req, log, err)
 		return
 	}
-	d.Models = &diff.Models{Run: run.Model, Against: against.Model}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -40,7 +40,8 @@ type Change struct {
 	Before      *Place `json:"before"`
 	After       *Place `json:"after"`
 	// ScoreChange is after's score less before's, RankChange after's rank
-	// less before's (negative: climbed), when the subject is scored in both.
+	// less before's (negative: climbed), when the subject is scored in both;
+	// Indicators, like them, only in a what-if.
 	ScoreChange json.RawMessage `json:"score_change,omitempty"`
 	RankChange  *int            `json:"rank_change,omitempty"`
 	// Indicators are those whose value or insufficiency moved, by name.
@@ -81,6 +82,22 @@ const MaxEvents = 1000
 // than run: a run compared with a later one, or with a run of another model
 // on the same events (a what-if), lists none.
 func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Run, against *store.Run) (*Diff, error) {
+	return compute(ctx, st, p, run, against, false)
+}
+
+// WhatIf is Compute for GET /v1/runs/{id}/diff?against=RUN: each change
+// also says by how much (score_change, rank_change) and which indicators
+// moved, and the diff names both runs' models. The plain diff keeps the
+// shape of SPEC §5.
+func WhatIf(ctx context.Context, st *store.Store, p period.Period, run, against store.Run) (*Diff, error) {
+	d, err := compute(ctx, st, p, run, &against, true)
+	if err == nil {
+		d.Models = &Models{Run: run.Model, Against: against.Model}
+	}
+	return d, err
+}
+
+func compute(ctx context.Context, st *store.Store, p period.Period, run store.Run, against *store.Run, withMoves bool) (*Diff, error) {
 	d := &Diff{Run: run.ID, Changes: []Change{}}
 	if against == nil {
 		return d, nil
@@ -94,7 +111,7 @@ func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Ru
 	if err != nil {
 		return nil, err
 	}
-	changes := compare(before, after)
+	changes := compare(before, after, withMoves)
 	if len(changes) == 0 {
 		return d, nil
 	}
@@ -122,8 +139,8 @@ func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Ru
 type key struct{ kind, id string }
 
 // compare lists the subjects whose score, rank or grade differ, or that are
-// in one run only.
-func compare(before, after []store.Standing) map[key]*Change {
+// in one run only; withMoves adds by how much and the indicators that moved.
+func compare(before, after []store.Standing, withMoves bool) map[key]*Change {
 	was := make(map[key]store.Standing, len(before))
 	for _, x := range before {
 		was[key{x.Kind, x.Subject}] = x
@@ -139,7 +156,9 @@ func compare(before, after []store.Standing) map[key]*Change {
 		c := &Change{SubjectKind: x.Kind, ID: x.Subject, Name: x.Name, After: placeOf(x)}
 		if ok {
 			c.Before = placeOf(b)
-			moved(c, b, x)
+			if withMoves {
+				moved(c, b, x)
+			}
 		}
 		changes[k] = c
 	}
