@@ -42,6 +42,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if model == nil {
 		return fmt.Errorf("KAOPING_SCORER_MODEL: no model %s (built in or in KAOPING_SCORER_MODELS_DIR)", cfg.Model)
 	}
+	if cfg.CheckModels {
+		for _, m := range models {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", m.Version, m.SHA256, m.Source.Title)
+		}
+		return nil
+	}
 	log := obs.NewLogger(stdout, "scorer")
 	reg := obs.NewRegistry()
 	probe := obs.NewProbe(reg, "scorer", "nats", "clickhouse")

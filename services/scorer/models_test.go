@@ -257,3 +257,30 @@ func TestPeerBandsAndLabelsOfARun(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckModels: --check-models lists every model that loads and exits;
+// a bad file is the one-line error that names it.
+func TestCheckModels(t *testing.T) {
+	dir := t.TempDir()
+	base, _ := schemas.Models.ReadFile("models/kp-2026.1.yaml")
+	mine := strings.Replace(string(base), "version: kp-2026.1", "version: city-2027", 1)
+	if err := os.WriteFile(filepath.Join(dir, "city-2027.yaml"), []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	env := map[string]string{"KAOPING_SCORER_MODELS_DIR": dir}
+	if err := run(context.Background(), []string{"scorer", "--check-models"}, func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[4], "city-2027\t") || !strings.Contains(lines[1], "综合成绩") {
+		t.Errorf("--check-models printed\n%s", out.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "city-2027.yaml"), []byte(strings.Replace(mine, "cap: 20", "cap: -1", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"scorer", "--check-models"}, func(k string) string { return env[k] }, &out)
+	if err == nil || !strings.Contains(err.Error(), "model city-2027.yaml: penalty.cap: must be ≥ 0") {
+		t.Errorf("a bad file: %v", err)
+	}
+}
