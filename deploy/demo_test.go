@@ -121,7 +121,7 @@ func (d *demo) score(t *testing.T, ctx context.Context) {
 	var rows []store.ScoreRow
 	for _, list := range [][]scoring.Result{d.eval.Units, d.eval.Cadres} {
 		for i := range list {
-			rows = append(rows, store.ScoreRowOf(d.run.ID, &list[i]))
+			rows = append(rows, store.ScoreRowOf(d.run.ID, m, &list[i]))
 		}
 	}
 	store.Place(m, rows)

@@ -20,3 +20,9 @@ var ClickHouse embed.FS
 //
 //go:embed models/*.yaml
 var Models embed.FS
+
+// ModelSchema is models/model.schema.json, the JSON Schema every model file
+// is validated against when it is loaded (docs/models.md).
+//
+//go:embed models/model.schema.json
+var ModelSchema []byte

@@ -164,9 +164,18 @@ func TestFinishParallelIsFinish(t *testing.T) {
 // TestAppendRatiosJSONIsIndicatorsJSON.
 func TestAppendRatiosJSONIsIndicatorsJSON(t *testing.T) {
 	for _, r := range []Ratios{{}, {Num: [4]int64{242, 0, 3, 2}, Den: [4]int64{300, 0, 4, 3}, ReviewNum: "86.67", ReviewValue: "0.8667"},
-		{Num: [4]int64{1, 1, 1, 1}, Den: [4]int64{1, 2, 3, 4}}} {
+		{Num: [4]int64{1, 1, 1, 1}, Den: [4]int64{1, 2, 3, 4}},
+		{Num: [4]int64{5, 8, 67, 0}, Den: [4]int64{9, 10, 9, 0}, SatScale: 10, Insufficient: 1 | 4}} {
 		if got, want := AppendRatiosJSON(nil, r), IndicatorsJSON(r.Indicators()); string(got) != string(want) {
 			t.Errorf("ratios %+v\n got  %s\n want %s", r, got, want)
 		}
+	}
+	// Credits in tenths and a marked indicator, as the JSON shows them.
+	r := Ratios{Num: [4]int64{5, 8, 67, 0}, Den: [4]int64{9, 10, 9, 0}, SatScale: 10, Insufficient: 1 | 4}
+	want := `{"closure_rate":{"num":0,"den":0,"value":null},"resolution_rate":{"num":8,"den":10,"value":0.8},` +
+		`"response_rate":{"num":5,"den":9,"value":0.5556,"insufficient":true},"review_score":{"num":0,"den":0,"value":null},` +
+		`"satisfaction_rate":{"num":6.7,"den":9,"value":0.7444,"insufficient":true}}`
+	if got := string(AppendRatiosJSON(nil, r)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

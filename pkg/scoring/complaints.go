@@ -104,6 +104,21 @@ func SatisfactionOutcome(c *Complaint, satisfied uint8) Outcome {
 	return Miss
 }
 
+// SatisfactionCredit is what the complaint adds to the satisfaction numerator,
+// in units of 1/m.SatScale, and whether it counts at all (it has a rating):
+// the latest rating's credit in the model (satisfaction_credit, or 1 at or
+// above satisfied_rating and 0 below).
+func (m *Model) SatisfactionCredit(c *Complaint) (credit int64, rated bool) {
+	if c.Excluded || len(c.Ratings) == 0 {
+		return 0, false
+	}
+	r := c.Ratings[len(c.Ratings)-1].Rating
+	if r > 5 {
+		return 0, true
+	}
+	return m.SatCredit[r], true
+}
+
 // Complaint folds one complaint into the response, resolution and satisfaction
 // rates of its unit, every unit above it and its cadre. An excluded complaint
 // is counted as a case of the period but in no indicator.
@@ -115,12 +130,16 @@ func (e *Evaluator) Complaint(c *Complaint) {
 	if c.Excluded {
 		return
 	}
-	resp, res, sat := ResponseOutcome(c, e.asOfNs), ResolutionOutcome(c, e.asOfNs), SatisfactionOutcome(c, e.model.SatisfiedRating)
+	resp, res := ResponseOutcome(c, e.asOfNs), ResolutionOutcome(c, e.asOfNs)
+	credit, rated := e.model.SatisfactionCredit(c)
 	subjects := e.subjects(c.Assigned.Unit, c.Assigned.Cadre)
 	for _, t := range subjects {
 		t.resp.count(resp, 1)
 		t.res.count(res, 1)
-		t.sat.count(sat, 1)
+		if rated {
+			t.sat.num += credit
+			t.sat.den++
+		}
 		if resp == Pending {
 			t.pending.Responses++
 		}
@@ -129,5 +148,7 @@ func (e *Evaluator) Complaint(c *Complaint) {
 		}
 	}
 	e.show(CaseResult{Kind: event.KindComplaint, ID: c.ID, Unit: c.Assigned.Unit, Cadre: c.Assigned.Cadre,
-		LateResponse: resp == Miss, Unresolved: res == Miss, Dissatisfied: sat == Miss}, subjects)
+		LateResponse: resp == Miss, Unresolved: res == Miss,
+		// Listed when it cost the subject something: below full credit.
+		Dissatisfied: rated && credit < e.model.SatScale}, subjects)
 }

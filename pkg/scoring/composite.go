@@ -25,14 +25,18 @@ type scratch struct {
 func (s *scratch) setWeights(m *Model) {
 	lcm := big.NewInt(1)
 	for _, name := range Indicators {
-		d := m.Weights[name].Denom()
-		g := new(big.Int).GCD(nil, nil, lcm, d)
-		lcm.Mul(lcm, new(big.Int).Quo(d, g))
+		if w := m.Weights[name]; w != nil {
+			d := w.Denom()
+			g := new(big.Int).GCD(nil, nil, lcm, d)
+			lcm.Mul(lcm, new(big.Int).Quo(d, g))
+		}
 	}
 	s.total.SetInt64(0)
 	for i, name := range Indicators {
-		w := m.Weights[name]
-		s.weights[i].Mul(w.Num(), new(big.Int).Quo(lcm, w.Denom()))
+		s.weights[i].SetInt64(0) // an indicator the model does not compute
+		if w := m.Weights[name]; w != nil {
+			s.weights[i].Mul(w.Num(), new(big.Int).Quo(lcm, w.Denom()))
+		}
 		s.total.Add(&s.total, &s.weights[i])
 	}
 	s.ok = true
@@ -41,8 +45,12 @@ func (s *scratch) setWeights(m *Model) {
 // composite turns a subject's tally into indicators, penalty and score (SPEC §5
 // "Composite"): base = 100 × Σ wᵢ·xᵢ / Σ wᵢ over the applicable indicators,
 // penalty = min(cap, Σ points), score = max(0, base − penalty), exact until
-// the one rounding to hundredths. The sums are kept as one integer numerator
-// over one integer denominator, never normalised: the roundings divide once.
+// the one rounding to the model's score_decimals. The sums are kept as one
+// integer numerator over one integer denominator, never normalised: the
+// roundings divide once. An indicator the model does not compute is shown as
+// not applicable; one whose denominator is below the model's min_cases is
+// shown, marked insufficient, and left out of both sums like one not
+// applicable.
 func (m *Model) composite(t *tally, s *scratch) Result {
 	if !s.ok {
 		s.setWeights(m)
@@ -68,21 +76,32 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 		s.total.Add(&s.total, &s.weights[i])
 	}
 	var rs Ratios
+	if m.SatScale > 1 {
+		rs.SatScale = m.SatScale
+	}
 	for i, c := range [...]ratio{t.resp, t.res, t.sat, t.clo} {
-		rs.Num[i], rs.Den[i] = c.num, c.den
-		if !s.ratiosOnly {
-			d.Indicators[Indicators[i]] = c.fraction()
+		if m.Weights[Indicators[i]] == nil {
+			c = ratio{} // not computed: shown as not applicable
 		}
-		if c.den > 0 { // not applicable: out of both sums, not a 0
-			s.p.SetInt64(100 * c.num) // 100 × num/den, the 100 of the base
-			s.q.SetInt64(c.den)
+		insufficient := c.den > 0 && c.den < m.MinCases[i]
+		rs.Num[i], rs.Den[i] = c.num, c.den
+		if insufficient {
+			rs.Insufficient |= 1 << i
+		}
+		scale := rs.scale(i)
+		if !s.ratiosOnly {
+			d.Indicators[Indicators[i]] = fractionOf(c.num, c.den, scale, insufficient)
+		}
+		if c.den > 0 && !insufficient { // not applicable: out of both sums, not a 0
+			s.p.SetInt64(100 * c.num) // 100 × num/(den·scale), the 100 of the base
+			s.q.SetInt64(c.den * scale)
 			add(i, &s.p, &s.q)
 		}
 	}
 	if !s.ratiosOnly {
 		d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
 	}
-	if mean := meanOfGroupMeans(t.reviews); mean != nil {
+	if mean := meanOfGroupMeans(t.reviews); mean != nil && m.Weights[ReviewScore] != nil {
 		x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
 		rs.ReviewNum, rs.ReviewValue, rs.ReviewExact = FormatDecimal(mean, 2), FormatDecimal(x, 4), x.String()
 		if !s.ratiosOnly {
@@ -94,7 +113,7 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
-	r := Result{Detail: d, Ratios: rs}
+	r := Result{Detail: d, Ratios: rs, Cases: t.resp.den + int64(t.pending.Responses)}
 	if s.total.Sign() == 0 {
 		return r // no applicable indicator: no score, whatever the errors
 	}
@@ -106,8 +125,12 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	if s.num.Sign() < 0 {
 		s.num.SetInt64(0)
 	}
-	s.roundHalfUp(&s.p, &s.num, &s.den, 100)
-	r.Scored, r.ScoreCenti = true, s.p.Int64()
+	scale := int64(1)
+	for range m.ScoreDecimals {
+		scale *= 10
+	}
+	s.roundHalfUp(&s.p, &s.num, &s.den, scale)
+	r.Scored, r.ScoreCenti = true, s.p.Int64()*(100/scale)
 	return r
 }
 
@@ -137,10 +160,17 @@ func (s *scratch) rounded(num, den *big.Int, decimals int) string {
 
 // fraction writes the counted cases as an indicator: not applicable when no
 // case counted.
-func (c ratio) fraction() Fraction {
-	f := Fraction{Num: strconv.FormatInt(c.num, 10), Den: strconv.FormatInt(c.den, 10)}
-	if c.den > 0 {
-		f.Value = formatQuotient(c.num, c.den, 4)
+func (c ratio) fraction() Fraction { return fractionOf(c.num, c.den, 1, false) }
+
+// fractionOf writes num/scale cases of den as an indicator: num as an exact
+// decimal (scale is a power of ten), the value num/(den·scale) to 4 decimals.
+func fractionOf(num, den, scale int64, insufficient bool) Fraction {
+	f := Fraction{Num: strconv.FormatInt(num, 10), Den: strconv.FormatInt(den, 10), Insufficient: insufficient}
+	if scale > 1 {
+		f.Num = formatScaled(num, scale)
+	}
+	if den > 0 {
+		f.Value = formatQuotient(num, den*scale, 4)
 	}
 	return f
 }

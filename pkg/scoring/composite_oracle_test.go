@@ -4,6 +4,7 @@ package scoring
 // oracle the integer composite is held to.
 
 import (
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"reflect"
@@ -20,20 +21,31 @@ func (m *Model) compositeRat(t *tally) Result {
 		d.Misses, d.PenaltyItems, d.ToleratedItems, d.ReopenedIssues = t.lists.Misses, t.lists.PenaltyItems, t.lists.ToleratedItems, t.lists.ReopenedIssues
 	}
 	d.Pending = t.pending
-	d.Indicators = map[string]Fraction{
-		ResponseRate:     t.resp.fraction(),
-		ResolutionRate:   t.res.fraction(),
-		SatisfactionRate: t.sat.fraction(),
-		ClosureRate:      t.clo.fraction(),
-	}
+	d.Indicators = map[string]Fraction{}
 	exact := map[string]*big.Rat{}
-	for name, c := range map[string]ratio{ResponseRate: t.resp, ResolutionRate: t.res, SatisfactionRate: t.sat, ClosureRate: t.clo} {
-		if c.den > 0 {
-			exact[name] = big.NewRat(c.num, c.den)
+	for i, c := range []ratio{t.resp, t.res, t.sat, t.clo} {
+		name := Indicators[i]
+		if !m.Computes(name) {
+			c = ratio{}
 		}
+		scale := int64(1)
+		if name == SatisfactionRate {
+			scale = m.SatScale
+		}
+		f := Fraction{Num: FormatDecimal(big.NewRat(c.num, scale), 4), Den: fmt.Sprint(c.den)}
+		if c.den > 0 {
+			x := big.NewRat(c.num, c.den*scale)
+			f.Value = FormatDecimal(x, 4)
+			if c.den < m.MinCases[i] {
+				f.Insufficient = true
+			} else {
+				exact[name] = x
+			}
+		}
+		d.Indicators[name] = f
 	}
 	d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
-	if mean := meanOfGroupMeans(t.reviews); mean != nil {
+	if mean := meanOfGroupMeans(t.reviews); mean != nil && m.Computes(ReviewScore) {
 		exact[ReviewScore] = new(big.Rat).Quo(mean, big.NewRat(100, 1))
 		d.Indicators[ReviewScore] = Fraction{Num: FormatDecimal(mean, 2), Den: "100", Value: FormatDecimal(exact[ReviewScore], 4)}
 	}
@@ -41,7 +53,7 @@ func (m *Model) compositeRat(t *tally) Result {
 	d.PenaltyPoints = t.penaltyPoints
 	d.Penalty = min(t.penaltyPoints, m.PenaltyCap)
 	d.sortLists()
-	r := Result{Detail: d}
+	r := Result{Detail: d, Cases: t.resp.den + int64(t.pending.Responses)}
 
 	sum, weights := new(big.Rat), new(big.Rat)
 	for _, name := range Indicators {
@@ -62,7 +74,8 @@ func (m *Model) compositeRat(t *tally) Result {
 	if score.Sign() < 0 {
 		score.SetInt64(0)
 	}
-	r.Scored, r.ScoreCenti = true, centi(score)
+	rounded := roundHalfUp(score, m.ScoreDecimals)
+	r.Scored, r.ScoreCenti = true, new(big.Int).Quo(new(big.Int).Mul(rounded.Num(), big.NewInt(100)), rounded.Denom()).Int64()
 	return r
 }
 
@@ -70,7 +83,16 @@ func (m *Model) compositeRat(t *tally) Result {
 // penalties past the base and indicators left out, the integer composite
 // gives the rational one's detail and score exactly.
 func TestCompositeIsTheRationalOne(t *testing.T) {
-	m := mustModel(t)
+	ms, err := EmbeddedModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		t.Run(m.Version, func(t *testing.T) { compositeIsTheRationalOne(t, m) })
+	}
+}
+
+func compositeIsTheRationalOne(t *testing.T, m *Model) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	var s scratch
 	for i := range 20000 {
@@ -79,6 +101,9 @@ func TestCompositeIsTheRationalOne(t *testing.T) {
 			if rng.IntN(4) > 0 {
 				r.den = rng.Int64N(int64(1 + []int{3, 50, 100000}[i%3]))
 				r.num = rng.Int64N(r.den + 1)
+				if r == &tl.sat {
+					r.num = rng.Int64N(r.den*m.SatScale + 1) // credits in units of 1/SatScale
+				}
 			}
 		}
 		if rng.IntN(2) == 0 {

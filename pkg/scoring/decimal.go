@@ -46,3 +46,11 @@ func centi(x *big.Rat) int64 {
 func FormatCenti(c int64) string {
 	return FormatDecimal(big.NewRat(c, 100), 2)
 }
+
+// FormatCentiSigned writes a difference of scores in hundredths: -125 → -1.25.
+func FormatCentiSigned(c int64) string {
+	if c < 0 {
+		return "-" + FormatCenti(-c)
+	}
+	return FormatCenti(c)
+}

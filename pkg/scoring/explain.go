@@ -45,9 +45,7 @@ func (m *Model) Explain(r Ratios, pending PendingCounts) map[string]IndicatorExp
 		for i := range r.Num {
 			if Indicators[i] == name {
 				x.Pending = waiting[i]
-				if r.Den[i] > 0 {
-					x.Exact = big.NewRat(r.Num[i], r.Den[i]).String()
-				}
+				x.Exact = r.Exact(i)
 			}
 		}
 		if name == ReviewScore {

@@ -105,9 +105,13 @@ func (f Fraction) appendJSON(b []byte) []byte {
 	b = append(b, f.Den...)
 	b = append(b, `,"value":`...)
 	if f.Value == "" {
-		return append(b, "null}"...)
+		b = append(b, "null"...)
+	} else {
+		b = append(b, f.Value...)
 	}
-	b = append(b, f.Value...)
+	if f.Insufficient {
+		b = append(b, `,"insufficient":true`...)
+	}
 	return append(b, '}')
 }
 
@@ -166,6 +170,10 @@ func AppendRatiosJSON(b []byte, r Ratios) []byte {
 				f = Fraction{Num: r.ReviewNum, Den: "100", Value: r.ReviewValue}
 			}
 			b = f.appendJSON(b)
+			continue
+		}
+		if r.scale(i) > 1 || r.Insufficient != 0 {
+			b = r.Fraction(i).appendJSON(b)
 			continue
 		}
 		b = append(b, `{"num":`...)

@@ -2,12 +2,14 @@ package scoring
 
 import "sort"
 
-// Entry is one peer to rank: its id, whether it has a score, and the score
-// rounded to hundredths.
+// Entry is one peer to rank: its id, whether it has a score, the score
+// rounded to hundredths, and its caseload band (Model.BandOf; "" when the
+// model has none).
 type Entry struct {
 	ID         string
 	Scored     bool
 	ScoreCenti int64
+	Band       string
 }
 
 // Ranked is an entry with its place. Rank is 0 and Grade "" for an unscored one.
@@ -23,7 +25,35 @@ type Ranked struct {
 // the unscored too) get the top band: walking the tie groups in rank order, a
 // group in the top band gets it only while it fits in the quota whole; from the
 // first group that does not fit, everyone in the top band gets the next grade.
+// A model with peer bands ranks each band's peers among themselves (ranks
+// and quota within the band) and lists the bands smallest first; a peer of
+// no band of the model comes last, ranked with the others of no band.
 func (m *Model) Rank(entries []Entry) []Ranked {
+	if len(m.Bands) == 0 {
+		return m.rankGroup(entries)
+	}
+	out := make([]Ranked, 0, len(entries))
+	known := map[string]bool{}
+	for _, b := range m.Bands {
+		known[b.Name] = true
+		var group []Entry
+		for _, e := range entries {
+			if e.Band == b.Name {
+				group = append(group, e)
+			}
+		}
+		out = append(out, m.rankGroup(group)...)
+	}
+	var rest []Entry
+	for _, e := range entries {
+		if !known[e.Band] {
+			rest = append(rest, e)
+		}
+	}
+	return append(out, m.rankGroup(rest)...)
+}
+
+func (m *Model) rankGroup(entries []Entry) []Ranked {
 	out := make([]Ranked, len(entries))
 	for i, e := range entries {
 		out[i] = Ranked{Entry: e}

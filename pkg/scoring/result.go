@@ -3,6 +3,7 @@ package scoring
 import (
 	"cmp"
 	"encoding/json"
+	"math/big"
 	"slices"
 	"sort"
 )
@@ -20,31 +21,37 @@ type Fraction struct {
 	Num   string
 	Den   string
 	Value string
+	// Insufficient is set when the denominator is below the model's
+	// min_cases: the indicator is shown but left out of the composite.
+	Insufficient bool
 }
 
-// MarshalJSON writes {"num":…,"den":…,"value":…|null} with JSON numbers.
+// MarshalJSON writes {"num":…,"den":…,"value":…|null} with JSON numbers,
+// and "insufficient":true after them when it is.
 func (f Fraction) MarshalJSON() ([]byte, error) {
 	v := json.RawMessage("null")
 	if f.Value != "" {
 		v = json.RawMessage(f.Value)
 	}
 	return json.Marshal(struct {
-		Num   json.RawMessage `json:"num"`
-		Den   json.RawMessage `json:"den"`
-		Value json.RawMessage `json:"value"`
-	}{json.RawMessage(f.Num), json.RawMessage(f.Den), v})
+		Num          json.RawMessage `json:"num"`
+		Den          json.RawMessage `json:"den"`
+		Value        json.RawMessage `json:"value"`
+		Insufficient bool            `json:"insufficient,omitempty"`
+	}{json.RawMessage(f.Num), json.RawMessage(f.Den), v, f.Insufficient})
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (f *Fraction) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Num, Den json.Number
-		Value    *json.Number
+		Num, Den     json.Number
+		Value        *json.Number
+		Insufficient bool
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	f.Num, f.Den = raw.Num.String(), raw.Den.String()
+	f.Num, f.Den, f.Insufficient = raw.Num.String(), raw.Den.String(), raw.Insufficient
 	if raw.Value != nil {
 		f.Value = raw.Value.String()
 	} else {
@@ -55,6 +62,10 @@ func (f *Fraction) UnmarshalJSON(b []byte) error {
 
 // Applicable reports whether the denominator is not 0.
 func (f Fraction) Applicable() bool { return f.Value != "" }
+
+// Counts reports whether the indicator enters the composite: applicable and
+// not insufficient.
+func (f Fraction) Counts() bool { return f.Value != "" && !f.Insufficient }
 
 // PenaltyItem is one error that costs points.
 type PenaltyItem struct {
@@ -133,11 +144,15 @@ type Result struct {
 	// Path runs from the root to Unit.
 	Path   []string
 	Scored bool
-	// ScoreCenti is the score rounded half up, in hundredths.
+	// ScoreCenti is the score rounded half up to the model's score_decimals,
+	// in hundredths (a score to 0.1 is a multiple of 10).
 	ScoreCenti int64
 	Detail     Detail
 	// Ratios are the indicators of Detail as numbers, for storage.
 	Ratios Ratios
+	// Cases is the subject's caseload, what peer bands are cut by: its
+	// complaints of the period not excluded (pending ones included).
+	Cases int64
 }
 
 // Ratios are a result's indicators as a store keeps them: the numerators and
@@ -149,13 +164,41 @@ type Ratios struct {
 	// ReviewExact is the review score's value in lowest terms ("1733/2000"),
 	// what recomputing the score from its explanation needs.
 	ReviewExact string
+	// SatScale is the unit of the satisfaction numerator Num[2] (Model.SatScale:
+	// with satisfaction_credit of one decimal, Num[2] counts tenths); 0 or 1
+	// means whole cases.
+	SatScale int64
+	// Insufficient has bit i set when indicator i's denominator is below the
+	// model's min_cases.
+	Insufficient uint8
+}
+
+// scale is the unit of Num[i].
+func (r Ratios) scale(i int) int64 {
+	if i == 2 && r.SatScale > 1 {
+		return r.SatScale
+	}
+	return 1
+}
+
+// Fraction is the case indicator i as Detail.Indicators shows it.
+func (r Ratios) Fraction(i int) Fraction {
+	return fractionOf(r.Num[i], r.Den[i], r.scale(i), r.Insufficient&(1<<i) != 0)
+}
+
+// Exact is case indicator i's value in lowest terms, "" when not applicable.
+func (r Ratios) Exact(i int) string {
+	if r.Den[i] == 0 {
+		return ""
+	}
+	return big.NewRat(r.Num[i], r.Den[i]*r.scale(i)).String()
 }
 
 // Indicators writes the ratios as Detail.Indicators shows them.
 func (r Ratios) Indicators() map[string]Fraction {
 	ind := make(map[string]Fraction, len(Indicators))
 	for i := range r.Num {
-		ind[Indicators[i]] = ratio{r.Num[i], r.Den[i]}.fraction()
+		ind[Indicators[i]] = r.Fraction(i)
 	}
 	ind[ReviewScore] = Fraction{Num: "0", Den: "0"}
 	if r.ReviewValue != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/scoring"
 )
 
 // Standing is what comparing two runs needs of one subject.
@@ -15,6 +16,8 @@ type Standing struct {
 	ScoreCenti          int64
 	Rank                int
 	Grade               string
+	// Ratios are the subject's indicators, for telling which moved.
+	Ratios scoring.Ratios
 }
 
 // Standings returns every subject of a run as a diff compares it.
@@ -29,9 +32,13 @@ func (s *Store) Standings(ctx context.Context, runID string) ([]Standing, error)
 		var x Standing
 		var scored uint8
 		var rank uint32
-		if err := rows.Scan(&x.Kind, &x.Subject, &x.Name, &x.Path, &scored, &x.ScoreCenti, &rank, &x.Grade); err != nil {
+		rt := &x.Ratios
+		if err := rows.Scan(&x.Kind, &x.Subject, &x.Name, &x.Path, &scored, &x.ScoreCenti, &rank, &x.Grade,
+			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3],
+			&rt.ReviewNum, &rt.ReviewValue, &rt.SatScale, &rt.Insufficient); err != nil {
 			return nil, fmt.Errorf("scan standing: %w", err)
 		}
+		rt.SatScale = wholeCases(rt.SatScale)
 		x.Scored, x.Rank = scored == 1, int(rank)
 		out = append(out, x)
 	}

@@ -6,7 +6,9 @@ import "kaoping/pkg/event"
 
 // qStandings returns what comparing two runs needs of each subject of a run.
 // Parameters: run.
-const qStandings = `SELECT subject_kind, subject, name, path, scored, score_centi, rank, grade
+const qStandings = `SELECT subject_kind, subject, name, path, scored, score_centi, rank, grade,
+    response_num, response_den, resolution_num, resolution_den, satisfaction_num, satisfaction_den, closure_num, closure_den,
+    review_num, review_value, satisfaction_scale, insufficient
 FROM scores WHERE run_id = ?`
 
 // qWindowEvents returns every stored row in a window of the stream: the

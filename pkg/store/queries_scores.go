@@ -4,14 +4,15 @@ package store
 
 const scoreColumns = `run_id, subject_kind, level, pos, subject, name, unit, path, scored, score_centi, rank, grade,
     response_num, response_den, resolution_num, resolution_den, satisfaction_num, satisfaction_den, closure_num, closure_den,
-    review_num, review_value, base, penalty_points, penalty, pending_responses, pending_resolutions, pending_issues, review_exact`
+    review_num, review_value, base, penalty_points, penalty, pending_responses, pending_resolutions, pending_issues, review_exact,
+    satisfaction_scale, insufficient, peer_band, labels`
 
 const qInsertScores = `INSERT INTO scores (` + scoreColumns + `)`
 
 // pageColumns are what a ranking row shows, beside its place.
 const pageColumns = `pos, subject, name, scored, score_centi, rank, grade,
     response_num, response_den, resolution_num, resolution_den, satisfaction_num, satisfaction_den, closure_num, closure_den,
-    review_num, review_value`
+    review_num, review_value, satisfaction_scale, insufficient, peer_band, labels`
 
 // qScorePage returns what ranking rows show of one level of a run whose
 // places lie in [from, to), in order: the primary key's prefix and a range of
@@ -33,7 +34,7 @@ const qScoresIn = `SELECT ` + scoreColumns + ` FROM scores WHERE run_id = ? AND 
 
 // qSubtreeEntries returns what ranking the peers of a level inside a subtree
 // needs. Parameters: run, kind, level, unit.
-const qSubtreeEntries = `SELECT subject, scored, score_centi FROM scores
+const qSubtreeEntries = `SELECT subject, scored, score_centi, peer_band FROM scores
 WHERE run_id = ? AND subject_kind = ? AND level = ? AND has(path, ?)`
 
 // qRunScores returns every row of a run, in order. Parameters: run.

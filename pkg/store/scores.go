@@ -30,6 +30,11 @@ type ScoreRow struct {
 	PenaltyPoints int64
 	Penalty       int64
 	Pending       scoring.PendingCounts
+	// Band is the subject's peer band, within which Rank and Pos count;
+	// Labels its labels as JSON ([{"label","reason"}]). Both "" for a model
+	// without them.
+	Band   string
+	Labels string
 }
 
 // SaveScores writes placed results in one batch, column by column.
@@ -43,7 +48,9 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 	u32 := func() []uint32 { return make([]uint32, n) }
 	run, kind, level, subject, name, unit, grade, reviewNum, reviewValue, base, reviewExact := str(), str(), str(), str(), str(), str(), str(), str(), str(), str(), str()
 	pos, rank, pr, ps, pi := u32(), u32(), u32(), u32(), u32()
-	score, pts, penalty := i64(), i64(), i64()
+	score, pts, penalty, satScale := i64(), i64(), i64(), i64()
+	insufficient := make([]uint8, n)
+	band, labels := str(), str()
 	var num, den [4][]int64
 	for k := range num {
 		num[k], den[k] = i64(), i64()
@@ -59,12 +66,14 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 		for k := range num {
 			num[k][i], den[k][i] = r.Ratios.Num[k], r.Ratios.Den[k]
 		}
+		satScale[i], insufficient[i] = max(1, r.Ratios.SatScale), r.Ratios.Insufficient
+		band[i], labels[i] = r.Band, r.Labels
 		if path[i] = r.Path; path[i] == nil {
 			path[i] = []string{}
 		}
 	}
 	return s.insertColumns(ctx, qInsertScores, run, kind, level, pos, subject, name, unit, path, scored, score, rank, grade,
-		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi, reviewExact)
+		num[0], den[0], num[1], den[1], num[2], den[2], num[3], den[3], reviewNum, reviewValue, base, pts, penalty, pr, ps, pi, reviewExact, satScale, insufficient, band, labels)
 }
 
 // ScorePage returns what ranking rows show (place, subject, name, score,
@@ -82,9 +91,10 @@ func (s *Store) ScorePage(ctx context.Context, runID, kind, level string, from, 
 		var scored uint8
 		rt := &r.Ratios
 		if err := rows.Scan(&pos, &r.Subject, &r.Name, &scored, &r.ScoreCenti, &rank, &r.Grade,
-			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue); err != nil {
+			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue, &rt.SatScale, &rt.Insufficient, &r.Band, &r.Labels); err != nil {
 			return nil, fmt.Errorf("scan score: %w", err)
 		}
+		rt.SatScale = wholeCases(rt.SatScale)
 		r.Pos, r.Rank, r.Scored = int(pos), int(rank), scored == 1
 		out = append(out, r)
 	}
@@ -132,7 +142,7 @@ func (s *Store) SubtreeEntries(ctx context.Context, runID, kind, level, unit str
 	for rows.Next() {
 		var e scoring.Entry
 		var scored uint8
-		if err := rows.Scan(&e.ID, &scored, &e.ScoreCenti); err != nil {
+		if err := rows.Scan(&e.ID, &scored, &e.ScoreCenti, &e.Band); err != nil {
 			return nil, fmt.Errorf("scan peer: %w", err)
 		}
 		e.Scored = scored == 1
@@ -156,10 +166,11 @@ func (s *Store) scoreRows(ctx context.Context, q string, args ...any) ([]ScoreRo
 		rt := &r.Ratios
 		dest := []any{&r.RunID, &r.Kind, &r.Level, &pos, &r.Subject, &r.Name, &r.Unit, &r.Path, &scored, &r.ScoreCenti, &rank, &r.Grade,
 			&rt.Num[0], &rt.Den[0], &rt.Num[1], &rt.Den[1], &rt.Num[2], &rt.Den[2], &rt.Num[3], &rt.Den[3], &rt.ReviewNum, &rt.ReviewValue,
-			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi, &rt.ReviewExact}
+			&r.Base, &r.PenaltyPoints, &r.Penalty, &pr, &ps, &pi, &rt.ReviewExact, &rt.SatScale, &rt.Insufficient, &r.Band, &r.Labels}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan score: %w", err)
 		}
+		rt.SatScale = wholeCases(rt.SatScale)
 		r.Pos, r.Rank, r.Scored = int(pos), int(rank), scored == 1
 		r.Pending = scoring.PendingCounts{Responses: int(pr), Resolutions: int(ps), Issues: int(pi)}
 		out = append(out, r)
@@ -180,6 +191,15 @@ func (s *Store) HasScores(ctx context.Context, runID string) (bool, error) {
 		return false, fmt.Errorf("scores of run %s: %w", runID, err)
 	}
 	return n > 0, nil
+}
+
+// wholeCases reads a stored satisfaction scale as scoring.Ratios holds it:
+// 0 for whole cases (the column's default of 1).
+func wholeCases(scale int64) int64 {
+	if scale <= 1 {
+		return 0
+	}
+	return scale
 }
 
 // pointRead marks a query that reads a granule or two: one thread is all it

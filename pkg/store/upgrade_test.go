@@ -17,7 +17,7 @@ import (
 // were stored before migration 004 added key_hash and case_hash: ClickHouse
 // 18.16 cannot compute such a missing column in a PREWHERE that does not read
 // what it is computed from, so a run failed with "Unknown identifier:
-// case_id" until migration 008 rewrote the old parts.
+// case_id" until migration 009 rewrote the old parts.
 func TestPartsStoredBeforeTheHashesAreScanned(t *testing.T) {
 	ctx := context.Background()
 	ch := testkit.SharedClickHouse(t)

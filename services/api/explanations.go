@@ -30,6 +30,10 @@ type explanationJSON struct {
 	Peers  int             `json:"peers"`
 	Score  json.RawMessage `json:"score"`
 	Grade  *string         `json:"grade"`
+	// Band and Labels are the subject's peer band (its rank counts within
+	// it) and labels, for a model that declares them (docs/models.md).
+	Band   string          `json:"band,omitempty"`
+	Labels json.RawMessage `json:"labels,omitempty"`
 	// Detail is what the explanation is made of; View what it shows.
 	Detail scoring.Detail  `json:"-"`
 	View   explanationView `json:"explanation"`
@@ -151,7 +155,7 @@ func (h *handlers) explainPlaced(r *http.Request, s served, kind, id string) (ex
 	row := ranking.FromScore(me, me.Rank, me.Grade)
 	return explanationJSON{Period: s.period.Label, Model: s.run.Model, RunID: s.run.ID, Final: s.final, Status: s.status,
 		Kind: kind, ID: id, Name: me.Name, Level: me.Level, Unit: me.Unit, Path: me.Path, Peers: peers,
-		Rank: row.Rank, Grade: row.Grade, Score: row.Score, ratios: &me.Ratios,
+		Rank: row.Rank, Grade: row.Grade, Score: row.Score, Band: row.Band, Labels: row.Labels, ratios: &me.Ratios,
 		Detail: scoring.Detail{Indicators: me.Ratios.Indicators(), Base: me.Base, PenaltyPoints: me.PenaltyPoints,
 			Penalty: me.Penalty, Pending: me.Pending}}, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -46,6 +47,13 @@ func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
 	_, _ = io.WriteString(w, "\ufeff")
 	cw := csv.NewWriter(w)
 	header := append([]string{"rank", "id", "name", "score", "grade"}, scoring.Indicators...)
+	band, labels := extraColumns(rows)
+	if band {
+		header = append(header, "band")
+	}
+	if labels {
+		header = append(header, "labels")
+	}
 	_ = cw.Write(header)
 	for _, row := range rows {
 		rec := []string{"", spreadsheetSafe(row.ID), spreadsheetSafe(row.Name), "", ""}
@@ -55,9 +63,38 @@ func writeCSV(w http.ResponseWriter, rows []ranking.Row) {
 		for _, name := range scoring.Indicators {
 			rec = append(rec, row.Indicators[name].Value)
 		}
+		if band {
+			rec = append(rec, row.Band)
+		}
+		if labels {
+			rec = append(rec, spreadsheetSafe(labelsText(row.Labels)))
+		}
 		_ = cw.Write(rec)
 	}
 	cw.Flush()
+}
+
+// extraColumns says whether the ranking's model adds peer bands or labels
+// to its rows: the downloads then carry a column for each.
+func extraColumns(rows []ranking.Row) (band, labels bool) {
+	for _, r := range rows {
+		band = band || r.Band != ""
+		labels = labels || len(r.Labels) > 0
+	}
+	return band, labels
+}
+
+// labelsText writes a row's labels for a cell: "先进：reason；整改：reason".
+func labelsText(raw []byte) string {
+	var ls []scoring.Label
+	if len(raw) == 0 || json.Unmarshal(raw, &ls) != nil {
+		return ""
+	}
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = l.Label + "：" + l.Reason
+	}
+	return strings.Join(parts, "；")
 }
 
 // spreadsheetSafe prefixes with ' a cell a spreadsheet would run as a formula

@@ -71,7 +71,12 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, obs.Errorf(http.StatusBadRequest, "%s", "level must be one of "+strings.Join(ranking.Levels, ", ")))
 		return
 	}
-	s, err := h.servedRun(r.Context(), rq.Period, rq.Run)
+	version, err := requestModel(q)
+	if err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
+	s, err := h.servedRun(r.Context(), rq.Period, rq.Run, version)
 	if err != nil {
 		h.pageFail(w, r, err)
 		return
@@ -161,7 +166,7 @@ func (h *handlers) previousRanks(r *http.Request, s served, rq rankingQuery, row
 	if !ok {
 		return nil, "", nil
 	}
-	ps, err := h.servedRun(r.Context(), prev.Label, "")
+	ps, err := h.servedRun(r.Context(), prev.Label, "", s.run.Model)
 	if notFound(err) {
 		return nil, "", nil
 	} else if err != nil {

@@ -81,7 +81,7 @@ func (h *handlers) runPage(w http.ResponseWriter, r *http.Request) {
 	p := runPage{pageBase: newPageBase(r, l.T("run_page")+" "+run.ID), Run: run}
 	var s served
 	if run.Status == store.StatusDone {
-		if s, err = h.servedRun(r.Context(), run.Period, run.ID); err != nil {
+		if s, err = h.servedRun(r.Context(), run.Period, run.ID, ""); err != nil {
 			h.pageFail(w, r, err)
 			return
 		}

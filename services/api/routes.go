@@ -49,5 +49,6 @@ func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.
 	mux.HandleFunc("GET /signin", h.signinForm)
 	mux.HandleFunc("POST /signin", h.signIn(tokens))
 	mux.HandleFunc("POST /signout", signOut)
+	mux.Handle("GET /v1/models", auth.Require(tokens, auth.Readers, http.HandlerFunc(h.listModels)))
 	return obs.Routes(mux)
 }

@@ -50,7 +50,7 @@ func (h *handlers) subjectReport(r *http.Request, s served, kind, id string, l t
 			break
 		}
 		p = prev
-		st, err := h.standing(r, prev.Label, "", kind, id)
+		st, err := h.standing(r, prev.Label, "", s.run.Model, kind, id)
 		if err != nil {
 			return review.Report{}, ex, err
 		}
@@ -83,11 +83,11 @@ func standingOf(s served, ex explanationJSON) review.Standing {
 }
 
 // standing is a subject's place in run runID of a period (its newest done
-// run when ""): RunID "" when the period has no done run, not scored when the
-// subject was not in its tree.
-func (h *handlers) standing(r *http.Request, label, runID, kind, id string) (review.Standing, error) {
+// run of the model version when ""): RunID "" when the period has no done
+// run, not scored when the subject was not in its tree.
+func (h *handlers) standing(r *http.Request, label, runID, version, kind, id string) (review.Standing, error) {
 	none := review.Standing{Period: label}
-	s, err := h.servedRun(r.Context(), label, runID)
+	s, err := h.servedRun(r.Context(), label, runID, version)
 	if notFound(err) {
 		return none, nil
 	} else if err != nil {
@@ -198,7 +198,7 @@ func (h *handlers) corrections(r *http.Request, s served, kind, id string) ([]re
 	if !s.final {
 		return nil, nil
 	}
-	state, err := h.periodState(r.Context(), s.period.Label)
+	state, err := h.periodState(r.Context(), s.period.Label, s.run.Model)
 	if err != nil {
 		return nil, err
 	}
@@ -210,13 +210,13 @@ func (h *handlers) corrections(r *http.Request, s served, kind, id string) ([]re
 			continue
 		}
 		if before == nil {
-			b, err := h.standing(r, s.period.Label, s.finalRun.ID, kind, id)
+			b, err := h.standing(r, s.period.Label, s.finalRun.ID, s.run.Model, kind, id)
 			if err != nil {
 				return nil, err
 			}
 			before = &b
 		}
-		after, err := h.standing(r, s.period.Label, run.ID, kind, id)
+		after, err := h.standing(r, s.period.Label, run.ID, s.run.Model, kind, id)
 		if err != nil {
 			return nil, err
 		}

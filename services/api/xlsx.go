@@ -29,9 +29,18 @@ func rankingColumns(l text.Lang) []sheet.Column {
 }
 
 // rankingTable is one level's sheet: numbers as numbers, empty cells where
-// there is no rank, score or value, the grade by name in its colour.
+// there is no rank, score or value, the grade by name in its colour; the
+// peer band and the labels when the model gives them.
 func rankingTable(l text.Lang, lr levelRows) sheet.Table {
-	t := sheet.Table{Name: l.T(lr.level), Columns: rankingColumns(l), GradeColumn: 4, Grades: make([]string, len(lr.rows))}
+	cols := rankingColumns(l)
+	band, labels := extraColumns(lr.rows)
+	if band {
+		cols = append(cols, sheet.Column{Title: l.T("band"), Width: 14})
+	}
+	if labels {
+		cols = append(cols, sheet.Column{Title: l.T("labels"), Width: 40})
+	}
+	t := sheet.Table{Name: l.T(lr.level), Columns: cols, GradeColumn: 4, Grades: make([]string, len(lr.rows))}
 	for i, row := range lr.rows {
 		rec := []any{nil, row.ID, row.Name, nil, nil}
 		if row.Rank != nil {
@@ -44,6 +53,12 @@ func rankingTable(l text.Lang, lr levelRows) sheet.Table {
 			} else {
 				rec = append(rec, nil)
 			}
+		}
+		if band {
+			rec = append(rec, row.Band)
+		}
+		if labels {
+			rec = append(rec, labelsText(row.Labels))
 		}
 		t.Rows = append(t.Rows, rec)
 	}

@@ -21,8 +21,13 @@ type Config struct {
 	ClickHouse store.Options
 	// Tokens are the bearer tokens allowed to start and list runs.
 	Tokens auth.Tokens
-	// Model is the version of the scoring model.
+	// Model is the version of the default scoring model.
 	Model string
+	// ModelsDir holds model files (*.yaml) loaded beside the embedded ones.
+	ModelsDir string
+	// CheckModels loads the models, lists them and exits: a model's author
+	// sees the file validated without starting a scorer.
+	CheckModels bool
 	// BarrierTimeout bounds a run's wait for the aggregator.
 	BarrierTimeout time.Duration
 	// RunWait is how long POST /v1/runs waits for the run to end.
@@ -57,6 +62,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.Tokens.RegisterFlags(fs),
 		map[string]string{
 			"model":           "KAOPING_SCORER_MODEL",
+			"models-dir":      "KAOPING_SCORER_MODELS_DIR",
+			"check-models":    "KAOPING_SCORER_CHECK_MODELS",
 			"barrier-timeout": "KAOPING_SCORER_BARRIER_TIMEOUT",
 			"run-wait":        "KAOPING_SCORER_RUN_WAIT",
 			"duplicate-scan":  "KAOPING_SCORER_DUPLICATE_SCAN",
@@ -66,7 +73,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"finalize-every":  "KAOPING_SCORER_FINALIZE_EVERY",
 			"schedule":        "KAOPING_SCORER_SCHEDULE",
 		})
-	fs.StringVar(&c.Model, "model", "kp-2026.1", "scoring model version (schemas/models/<version>.yaml)")
+	fs.StringVar(&c.Model, "model", "kp-2026.1", "the default scoring model: what POST /v1/runs uses when the body names none, and what the schedule runs")
+	fs.StringVar(&c.ModelsDir, "models-dir", "", "a directory of model files (<version>.yaml, docs/models.md) loaded beside the built-in ones at start; a bad file stops the scorer")
+	fs.BoolVar(&c.CheckModels, "check-models", false, "load the built-in models and those of --models-dir, print each one's version, SHA-256 and source, and exit (non-zero, naming the file and key, when one does not load)")
 	fs.DurationVar(&c.BarrierTimeout, "barrier-timeout", 5*time.Minute, "longest a run waits for the aggregator to store the events acknowledged before it")
 	fs.DurationVar(&c.RunWait, "run-wait", time.Minute, "how long POST /v1/runs waits for the run to end before answering with status running")
 	fs.DurationVar(&c.DuplicateScan, "duplicate-scan", 10*time.Second, "how often the index of duplicated events is brought up to what the aggregator stored")

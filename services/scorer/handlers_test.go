@@ -61,6 +61,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	r := runner.New(js, st, m, 10*time.Second, obs.NewRegistry(), log)
+	models, err := loadModels("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetModels(models)
 	t.Cleanup(func() { r.Wait(10 * time.Second) })
 	return &fixture{t: t, h: NewServer(r, st, tokens, 30*time.Second, log), js: js, store: st}
 }

@@ -28,9 +28,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	lifecycle.SetMemoryLimit(cfg.MemoryLimitMiB, getenv)
-	model, err := scoring.LoadModel(cfg.Model)
+	models, err := loadModels(cfg.ModelsDir)
 	if err != nil {
-		return fmt.Errorf("KAOPING_SCORER_MODEL: %w", err)
+		return fmt.Errorf("KAOPING_SCORER_MODELS_DIR: %w", err)
+	}
+	var model *scoring.Model
+	for _, m := range models {
+		if m.Version == cfg.Model {
+			model = m
+		}
+	}
+	if model == nil {
+		return fmt.Errorf("KAOPING_SCORER_MODEL: no model %s (built in or in KAOPING_SCORER_MODELS_DIR)", cfg.Model)
+	}
+	if cfg.CheckModels {
+		for _, m := range models {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", m.Version, m.SHA256, m.Source.Title)
+		}
+		return nil
 	}
 	log := obs.NewLogger(stdout, "scorer")
 	reg := obs.NewRegistry()
@@ -51,6 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		g.Cleanup(func() { st.Close() })
 		r := runner.New(js, st, model, cfg.BarrierTimeout, reg, log)
+		r.SetModels(models)
 		r.SetPartitionRows(cfg.PartitionRows)
 		r.SetFinalAfter(cfg.FinalAfter)
 		// A run left running by a scorer that died is nobody's now.
@@ -68,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		})
 		h := NewServer(r, st, &cfg.Tokens, cfg.RunWait, log)
 		srv.Handle(h)
-		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
+		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256, "models", len(models))
 		// The duplicate index follows the aggregator, the finaliser and the
 		// schedule the calendar; they stop with this part, before the
 		// connections close.

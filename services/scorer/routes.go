@@ -20,5 +20,6 @@ func NewServer(r *runner.Runner, st *store.Store, tokens *auth.Tokens, runWait t
 	mux.Handle("GET /v1/runs/{id}", auth.Require(tokens, auth.Readers, getRun(st, log)))
 	mux.Handle("GET /v1/runs/{id}/diff", auth.Require(tokens, auth.Readers, runDiff(r, st, log)))
 	mux.Handle("POST /v1/periods/{period}/finalize", auth.Require(tokens, []auth.Role{auth.Admin}, finalize(r, log)))
+	mux.Handle("GET /v1/models", auth.Require(tokens, auth.Readers, listModels(r)))
 	return obs.Routes(mux)
 }

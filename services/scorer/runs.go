@@ -44,18 +44,24 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	return func(w http.ResponseWriter, req *http.Request) {
 		var body struct {
 			Period string `json:"period"`
+			Model  string `json:"model"`
 		}
 		dec := json.NewDecoder(io.LimitReader(req.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
-			obs.WriteError(w, http.StatusBadRequest, "body must be {\"period\":\"2026Q3\"}: "+err.Error())
+			obs.WriteError(w, http.StatusBadRequest, "body must be {\"period\":\"2026Q3\"} or {\"period\":\"2026Q3\",\"model\":\"kp-2026.1\"}: "+err.Error())
 			return
 		}
-		if _, err := period.Parse(body.Period, r.Model().Location); err != nil {
+		m, err := modelParam(r, body.Model)
+		if err != nil {
 			obs.WriteError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		run, done, err := r.Start(req.Context(), body.Period)
+		if _, err := period.Parse(body.Period, m.Location); err != nil {
+			obs.WriteError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		run, done, err := r.StartWith(req.Context(), m, body.Period)
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
@@ -72,7 +78,8 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	}
 }
 
-// listRuns answers GET /v1/runs?period=… with {"runs":[…]}, oldest first.
+// listRuns answers GET /v1/runs?period=…[&model=…] with {"runs":[…]},
+// oldest first: every model's runs, or one model's.
 func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		label := req.URL.Query().Get("period")
@@ -87,9 +94,12 @@ func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerF
 			obs.Fail(w, req, log, err)
 			return
 		}
+		model := req.URL.Query().Get("model")
 		out := make([]runJSON, 0, len(runs))
 		for _, x := range runs {
-			out = append(out, toJSON(x))
+			if model == "" || x.Model == model {
+				out = append(out, toJSON(x))
+			}
 		}
 		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
 	}

@@ -50,6 +50,20 @@ func AppendRow(b []byte, r Row) []byte {
 	}
 	b = append(b, `,"indicators":`...)
 	b = append(b, scoring.IndicatorsJSON(r.Indicators)...)
+	return appendBandAndLabels(b, r.Band, string(r.Labels))
+}
+
+// appendBandAndLabels writes what a model with peer bands and labels adds
+// to a row, as encoding/json writes the omitempty fields.
+func appendBandAndLabels(b []byte, band, labels string) []byte {
+	if band != "" {
+		b = append(b, `,"band":`...)
+		b = AppendString(b, band)
+	}
+	if labels != "" {
+		b = append(b, `,"labels":`...)
+		b = append(b, labels...)
+	}
 	return append(b, '}')
 }
 
@@ -104,5 +118,5 @@ func AppendScore(b []byte, r store.ScoreRow, rank int, grade string) []byte {
 	}
 	b = append(b, `,"indicators":`...)
 	b = scoring.AppendRatiosJSON(b, r.Ratios)
-	return append(b, '}')
+	return appendBandAndLabels(b, r.Band, r.Labels)
 }

@@ -32,6 +32,11 @@ type Row struct {
 	Score      json.RawMessage             `json:"score"`
 	Grade      *string                     `json:"grade"`
 	Indicators map[string]scoring.Fraction `json:"indicators"`
+	// Band is the peer band the row is ranked in, and Labels its labels
+	// ([{"label","reason"}]), for a model that declares them; left out
+	// otherwise.
+	Band   string          `json:"band,omitempty"`
+	Labels json.RawMessage `json:"labels,omitempty"`
 }
 
 // Peers picks the results of the level, inside parent's subtree when parent is
@@ -90,7 +95,10 @@ func contains(path []string, id string) bool {
 // those stored with it (among all the peers of its level) or those of a
 // narrower ranking. An unscored subject has neither.
 func FromScore(r store.ScoreRow, rank int, grade string) Row {
-	row := Row{ID: r.Subject, Name: r.Name, Score: json.RawMessage("null"), Indicators: r.Ratios.Indicators()}
+	row := Row{ID: r.Subject, Name: r.Name, Score: json.RawMessage("null"), Indicators: r.Ratios.Indicators(), Band: r.Band}
+	if r.Labels != "" {
+		row.Labels = json.RawMessage(r.Labels)
+	}
 	if r.Scored {
 		row.Rank, row.Grade = &rank, &grade
 		row.Score = json.RawMessage(scoring.FormatCenti(r.ScoreCenti))

@@ -84,6 +84,8 @@ var table = map[string][2]string{
 	"name":           {"名称", "name"},
 	"score":          {"得分", "score"},
 	"grade":          {"等级", "grade"},
+	"band":           {"案件量档次", "caseload band"},
+	"labels":         {"标签", "labels"},
 	"movement":       {"较上期", "since last period"},
 	"previous_rank":  {"上期排名", "previous rank"},
 	"period":         {"考评期", "period"},

@@ -19,22 +19,43 @@ import (
 
 // Diff is the answer of GET /v1/runs/{id}/diff.
 type Diff struct {
-	Run     string   `json:"run"`
-	Against *string  `json:"against"`
+	Run     string  `json:"run"`
+	Against *string `json:"against"`
+	// Models are the two runs' models, for a what-if (?against=RUN).
+	Models  *Models  `json:"models,omitempty"`
 	Changes []Change `json:"changes"`
+}
+
+// Models names the models of the two runs a what-if compares.
+type Models struct {
+	Run     string `json:"run"`
+	Against string `json:"against"`
 }
 
 // Change is one subject whose standing differs between the two runs.
 type Change struct {
-	SubjectKind string     `json:"subject_kind"`
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Before      *Place     `json:"before"`
-	After       *Place     `json:"after"`
-	Events      []EventRef `json:"events"`
+	SubjectKind string `json:"subject_kind"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Before      *Place `json:"before"`
+	After       *Place `json:"after"`
+	// ScoreChange is after's score less before's, RankChange after's rank
+	// less before's (negative: climbed), when the subject is scored in both;
+	// Indicators, like them, only in a what-if.
+	ScoreChange json.RawMessage `json:"score_change,omitempty"`
+	RankChange  *int            `json:"rank_change,omitempty"`
+	// Indicators are those whose value or insufficiency moved, by name.
+	Indicators map[string]Moved `json:"indicators,omitempty"`
+	Events     []EventRef       `json:"events"`
 	// EventsTotal counts the events when more than MaxEvents concern the
 	// subject; only the first MaxEvents (by source and id) are listed.
 	EventsTotal int `json:"events_total,omitempty"`
+}
+
+// Moved is one indicator of a change in both runs, as rankings show it.
+type Moved struct {
+	Before scoring.Fraction `json:"before"`
+	After  scoring.Fraction `json:"after"`
 }
 
 // Place is a subject's standing in one run; rank and grade are null, and
@@ -57,8 +78,26 @@ type EventRef struct {
 const MaxEvents = 1000
 
 // Compute compares run with against (nil: the run is the first of its
-// period, and nothing changed).
+// period, and nothing changed). Events are listed when against saw fewer
+// than run: a run compared with a later one, or with a run of another model
+// on the same events (a what-if), lists none.
 func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Run, against *store.Run) (*Diff, error) {
+	return compute(ctx, st, p, run, against, false)
+}
+
+// WhatIf is Compute for GET /v1/runs/{id}/diff?against=RUN: each change
+// also says by how much (score_change, rank_change) and which indicators
+// moved, and the diff names both runs' models. The plain diff keeps the
+// shape of SPEC §5.
+func WhatIf(ctx context.Context, st *store.Store, p period.Period, run, against store.Run) (*Diff, error) {
+	d, err := compute(ctx, st, p, run, &against, true)
+	if err == nil {
+		d.Models = &Models{Run: run.Model, Against: against.Model}
+	}
+	return d, err
+}
+
+func compute(ctx context.Context, st *store.Store, p period.Period, run store.Run, against *store.Run, withMoves bool) (*Diff, error) {
 	d := &Diff{Run: run.ID, Changes: []Change{}}
 	if against == nil {
 		return d, nil
@@ -72,12 +111,14 @@ func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Ru
 	if err != nil {
 		return nil, err
 	}
-	changes := compare(before, after)
+	changes := compare(before, after, withMoves)
 	if len(changes) == 0 {
 		return d, nil
 	}
-	if err := attach(ctx, st, p, run, *against, before, after, changes); err != nil {
-		return nil, err
+	if against.HighWater < run.HighWater {
+		if err := attach(ctx, st, p, run, *against, before, after, changes); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range changes {
 		slices.SortFunc(c.Events, func(a, b EventRef) int { return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.ID, b.ID)) })
@@ -98,8 +139,8 @@ func Compute(ctx context.Context, st *store.Store, p period.Period, run store.Ru
 type key struct{ kind, id string }
 
 // compare lists the subjects whose score, rank or grade differ, or that are
-// in one run only.
-func compare(before, after []store.Standing) map[key]*Change {
+// in one run only; withMoves adds by how much and the indicators that moved.
+func compare(before, after []store.Standing, withMoves bool) map[key]*Change {
 	was := make(map[key]store.Standing, len(before))
 	for _, x := range before {
 		was[key{x.Kind, x.Subject}] = x
@@ -115,6 +156,9 @@ func compare(before, after []store.Standing) map[key]*Change {
 		c := &Change{SubjectKind: x.Kind, ID: x.Subject, Name: x.Name, After: placeOf(x)}
 		if ok {
 			c.Before = placeOf(b)
+			if withMoves {
+				moved(c, b, x)
+			}
 		}
 		changes[k] = c
 	}
@@ -122,6 +166,25 @@ func compare(before, after []store.Standing) map[key]*Change {
 		changes[k] = &Change{SubjectKind: b.Kind, ID: b.Subject, Name: b.Name, Before: placeOf(b)}
 	}
 	return changes
+}
+
+// moved writes by how much a subject in both runs changed, and which of its
+// indicators moved.
+func moved(c *Change, b, a store.Standing) {
+	if b.Scored && a.Scored {
+		c.ScoreChange = json.RawMessage(scoring.FormatCentiSigned(a.ScoreCenti - b.ScoreCenti))
+		d := a.Rank - b.Rank
+		c.RankChange = &d
+	}
+	before, after := b.Ratios.Indicators(), a.Ratios.Indicators()
+	for name, x := range after {
+		if y := before[name]; y.Value != x.Value || y.Insufficient != x.Insufficient {
+			if c.Indicators == nil {
+				c.Indicators = map[string]Moved{}
+			}
+			c.Indicators[name] = Moved{Before: y, After: x}
+		}
+	}
 }
 
 func placeOf(x store.Standing) *Place {

@@ -33,19 +33,19 @@ type state struct {
 	isFinal bool
 }
 
-func (r *Runner) state(ctx context.Context, p period.Period, now time.Time) (state, error) {
+func (r *Runner) state(ctx context.Context, model string, p period.Period, now time.Time) (state, error) {
 	all, err := r.store.Runs(ctx, p.Label)
 	if err != nil {
 		return state{}, err
 	}
 	var st state
 	for _, x := range all {
-		if x.Model == r.model.Version {
+		if x.Model == model {
 			st.runs = append(st.runs, x)
 		}
 	}
 	st.done = store.DoneRuns(st.runs)
-	fins, err := r.store.Finalizations(ctx, p.Label, r.model.Version)
+	fins, err := r.store.Finalizations(ctx, p.Label, model)
 	if err != nil {
 		return state{}, err
 	}
@@ -54,8 +54,8 @@ func (r *Runner) state(ctx context.Context, p period.Period, now time.Time) (sta
 }
 
 // kind is a correction when the period is final at asOf.
-func (r *Runner) kind(ctx context.Context, p period.Period, asOf time.Time) (string, error) {
-	st, err := r.state(ctx, p, asOf)
+func (r *Runner) kind(ctx context.Context, model string, p period.Period, asOf time.Time) (string, error) {
+	st, err := r.state(ctx, model, p, asOf)
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +77,7 @@ func (r *Runner) complete(ctx context.Context, run store.Run, p period.Period) s
 	var st state
 	var err error
 	if run.Status == store.StatusDone {
-		if st, err = r.state(ctx, p, now); err != nil {
+		if st, err = r.state(ctx, run.Model, p, now); err != nil {
 			run.Status, run.Error = store.StatusFailed, "finality of the period unknown: "+err.Error()
 		} else if st.isFinal && st.final.ID != run.ID {
 			run.Kind = KindCorrection
@@ -92,7 +92,7 @@ func (r *Runner) complete(ctx context.Context, run store.Run, p period.Period) s
 		return run
 	}
 	f := scoring.Finalization{AtNs: now.UnixNano(), RunID: run.ID, How: scoring.FinalizedAutomatically}
-	if err := r.store.Finalize(ctx, p.Label, r.model.Version, "scorer", f); err != nil {
+	if err := r.store.Finalize(ctx, p.Label, run.Model, "scorer", f); err != nil {
 		r.log.Error("period not finalised", "period", p.Label, "run", run.ID, "err", err)
 		return run
 	}
@@ -100,18 +100,24 @@ func (r *Runner) complete(ctx context.Context, run store.Run, p period.Period) s
 	return run
 }
 
-// Finalize freezes the period's newest done run now (POST
-// /v1/periods/{period}/finalize); a period final already keeps its final
-// run. It returns the final run, or ErrNoDoneRun.
+// Finalize is FinalizeModel of the default model.
 func (r *Runner) Finalize(ctx context.Context, label, principal string) (scoring.RunRef, error) {
-	p, err := period.Parse(label, r.model.Location)
+	return r.FinalizeModel(ctx, r.model.Version, label, principal)
+}
+
+// FinalizeModel freezes the period's newest done run of a model now (POST
+// /v1/periods/{period}/finalize?model=…); a period final already keeps its
+// final run. Each model's period is final on its own (SPEC §5). It returns
+// the final run, or ErrNoDoneRun.
+func (r *Runner) FinalizeModel(ctx context.Context, model, label, principal string) (scoring.RunRef, error) {
+	p, err := period.Parse(label, r.location(model))
 	if err != nil {
 		return scoring.RunRef{}, err
 	}
 	r.finality.Lock()
 	defer r.finality.Unlock()
 	now := r.now()
-	st, err := r.state(ctx, p, now)
+	st, err := r.state(ctx, model, p, now)
 	switch {
 	case err != nil:
 		return scoring.RunRef{}, err
@@ -127,26 +133,39 @@ func (r *Runner) Finalize(ctx context.Context, label, principal string) (scoring
 		}
 	}
 	f := scoring.Finalization{AtNs: now.UnixNano(), RunID: newest.ID, How: scoring.FinalizedExplicitly}
-	if err := r.store.Finalize(ctx, label, r.model.Version, principal, f); err != nil {
+	if err := r.store.Finalize(ctx, label, model, principal, f); err != nil {
 		return scoring.RunRef{}, err
 	}
 	r.log.Info("period finalised", "period", label, "run", newest.ID, "how", f.How, "principal", principal)
 	return newest, nil
 }
 
-// FinalizeDue finalises the periods whose grace has passed: one with a done
-// run requested since is frozen at the newest such run; one without has the
-// run once more started (its end freezes it, see complete), unless a run of
-// it is in flight. A period that never had a run is not final (SPEC §5). It
-// returns the runs started.
+// FinalizeDue finalises the periods whose grace has passed, for every loaded
+// model that has runs of them (each model's period is final on its own): one
+// with a done run requested since is frozen at the newest such run; one
+// without has the run once more started (its end freezes it, see complete),
+// unless a run of it is in flight. A period that never had a run of the
+// model is not final for it (SPEC §5). It returns the runs started.
 func (r *Runner) FinalizeDue(ctx context.Context) ([]store.Run, error) {
-	labels, err := r.store.RunPeriods(ctx, r.model.Version)
+	var started []store.Run
+	for _, m := range r.Models() {
+		runs, err := r.finalizeDue(ctx, m)
+		started = append(started, runs...)
+		if err != nil {
+			return started, err
+		}
+	}
+	return started, nil
+}
+
+func (r *Runner) finalizeDue(ctx context.Context, m *scoring.Model) ([]store.Run, error) {
+	labels, err := r.store.RunPeriods(ctx, m.Version)
 	if err != nil {
 		return nil, err
 	}
 	var started []store.Run
 	for _, label := range labels {
-		p, err := period.Parse(label, r.model.Location)
+		p, err := period.Parse(label, m.Location)
 		if err != nil {
 			continue
 		}
@@ -154,7 +173,7 @@ func (r *Runner) FinalizeDue(ctx context.Context) ([]store.Run, error) {
 		if r.now().UnixNano() < due {
 			continue
 		}
-		run, err := r.finalizeOne(ctx, p, due)
+		run, err := r.finalizeOne(ctx, m, p, due)
 		if err != nil {
 			return started, fmt.Errorf("finalise %s: %w", label, err)
 		}
@@ -165,9 +184,9 @@ func (r *Runner) FinalizeDue(ctx context.Context) ([]store.Run, error) {
 	return started, nil
 }
 
-func (r *Runner) finalizeOne(ctx context.Context, p period.Period, due int64) (store.Run, error) {
+func (r *Runner) finalizeOne(ctx context.Context, m *scoring.Model, p period.Period, due int64) (store.Run, error) {
 	r.finality.Lock()
-	st, err := r.state(ctx, p, r.now())
+	st, err := r.state(ctx, m.Version, p, r.now())
 	if err != nil || st.isFinal {
 		r.finality.Unlock()
 		return store.Run{}, err
@@ -180,7 +199,7 @@ func (r *Runner) finalizeOne(ctx context.Context, p period.Period, due int64) (s
 	}
 	if since != nil {
 		f := scoring.Finalization{AtNs: r.now().UnixNano(), RunID: since.ID, How: scoring.FinalizedAutomatically}
-		err := r.store.Finalize(ctx, p.Label, r.model.Version, "scorer", f)
+		err := r.store.Finalize(ctx, p.Label, m.Version, "scorer", f)
 		r.finality.Unlock()
 		if err == nil {
 			r.log.Info("period finalised", "period", p.Label, "run", since.ID, "how", f.How)
@@ -194,10 +213,10 @@ func (r *Runner) finalizeOne(ctx context.Context, p period.Period, due int64) (s
 		}
 	}
 	r.finality.Unlock()
-	run, _, err := r.Start(ctx, p.Label)
+	run, _, err := r.StartWith(ctx, m, p.Label)
 	if err == nil {
 		r.scheduled.Inc()
-		r.log.Info("period due: running it once more to finalise it", "period", p.Label, "run", run.ID)
+		r.log.Info("period due: running it once more to finalise it", "period", p.Label, "model", m.Version, "run", run.ID)
 	}
 	return run, err
 }
@@ -250,11 +269,11 @@ func (r *Runner) FinalizeEvery(ctx context.Context, every time.Duration) {
 // false while a run requested before it is still running: the answer may
 // change when that one ends.
 func (r *Runner) Against(ctx context.Context, run store.Run) (against *store.Run, settled bool, err error) {
-	p, err := period.Parse(run.Period, r.model.Location)
+	p, err := period.Parse(run.Period, r.location(run.Model))
 	if err != nil {
 		return nil, false, err
 	}
-	st, err := r.state(ctx, p, r.now())
+	st, err := r.state(ctx, run.Model, p, r.now())
 	if err != nil {
 		return nil, false, err
 	}

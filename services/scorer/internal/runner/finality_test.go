@@ -118,7 +118,7 @@ func TestAPeriodPastItsGraceIsRunOnceMoreAndFrozen(t *testing.T) {
 	}
 	r.Wait(time.Minute)
 	p, _ := period.Parse("2026Q3", r.model.Location)
-	s, err := r.state(context.Background(), p, r.now())
+	s, err := r.state(context.Background(), r.model.Version, p, r.now())
 	if err != nil || !s.isFinal || s.final.ID != started[0].ID {
 		t.Fatalf("frozen at %+v (final %v, %v), want the run once more %s", s.final, s.isFinal, err, started[0].ID)
 	}

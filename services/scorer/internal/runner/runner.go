@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,12 +27,17 @@ import (
 
 // Runner starts and executes runs.
 type Runner struct {
-	barrier  barrier
-	store    *store.Store
-	model    *scoring.Model
-	log      *slog.Logger
-	now      func() time.Time
-	inFlight sync.WaitGroup
+	barrier barrier
+	store   *store.Store
+	// model is the default model (KAOPING_SCORER_MODEL); models holds every
+	// model loaded, by version (SetModels), the default among them.
+	model  *scoring.Model
+	models map[string]*scoring.Model
+	// savedFiles are the SHA-256 of the model files stored already.
+	savedFiles sync.Map
+	log        *slog.Logger
+	now        func() time.Time
+	inFlight   sync.WaitGroup
 
 	runs      *prometheus.CounterVec
 	duration  prometheus.Histogram
@@ -47,7 +54,8 @@ type Runner struct {
 
 // New returns a runner.
 func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeout time.Duration, reg prometheus.Registerer, log *slog.Logger) *Runner {
-	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, log: log, now: time.Now, finalAfter: scoring.FinalAfter,
+	r := &Runner{barrier: streamBarrier{js, barrierTimeout}, store: st, model: m, models: map[string]*scoring.Model{m.Version: m},
+		log: log, now: time.Now, finalAfter: scoring.FinalAfter,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaoping_scorer_runs_total",
 			Help: "Scoring runs finished, by status."}, []string{"status"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaoping_scorer_run_duration_seconds",
@@ -123,23 +131,73 @@ func (b streamBarrier) Stored(ctx context.Context) (uint64, error) {
 // (store.PeriodScan.PartitionRows); call it before the first run.
 func (r *Runner) SetPartitionRows(n int) { r.partitionRows = n }
 
-// Model is the runner's scoring model.
+// Model is the runner's default scoring model.
 func (r *Runner) Model() *scoring.Model { return r.model }
 
-// Start records a new run of the period label and executes it in the
-// background; the returned channel closes when it has ended. The run's
-// instant is now and it sees every event the stream had acknowledged by now.
+// SetModels makes the models runs may name (the default one stays among
+// them); call it before the first run.
+func (r *Runner) SetModels(ms []*scoring.Model) {
+	for _, m := range ms {
+		if m.Version != r.model.Version {
+			r.models[m.Version] = m
+		}
+	}
+}
+
+// Models are the models runs may name, sorted by version.
+func (r *Runner) Models() []*scoring.Model {
+	out := make([]*scoring.Model, 0, len(r.models))
+	for _, m := range r.models {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b *scoring.Model) int { return strings.Compare(a.Version, b.Version) })
+	return out
+}
+
+// ModelOf is the loaded model of a version.
+func (r *Runner) ModelOf(version string) (*scoring.Model, bool) {
+	m, ok := r.models[version]
+	return m, ok
+}
+
+// Location is the time zone periods of a model's runs are read in: the
+// model's, or the default model's for a model no longer loaded.
+func (r *Runner) Location(version string) *time.Location { return r.location(version) }
+
+func (r *Runner) location(version string) *time.Location {
+	if m, ok := r.models[version]; ok {
+		return m.Location
+	}
+	return r.model.Location
+}
+
+// Start is StartWith the default model.
 func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan struct{}, error) {
-	p, err := period.Parse(label, r.model.Location)
+	return r.StartWith(ctx, r.model, label)
+}
+
+// StartWith records a new run of the period label with model m and executes
+// it in the background; the returned channel closes when it has ended. The
+// run's instant is now and it sees every event the stream had acknowledged
+// by now. The model's file is stored first, so the run's results can be read
+// without it.
+func (r *Runner) StartWith(ctx context.Context, m *scoring.Model, label string) (store.Run, <-chan struct{}, error) {
+	p, err := period.Parse(label, m.Location)
 	if err != nil {
 		return store.Run{}, nil, err
+	}
+	if _, saved := r.savedFiles.Load(m.SHA256); !saved {
+		if err := r.store.SaveModelFile(ctx, m.SHA256, m.Version, m.File); err != nil {
+			return store.Run{}, nil, err
+		}
+		r.savedFiles.Store(m.SHA256, true)
 	}
 	asOf := r.now()
 	hw, err := r.barrier.HighWater(ctx)
 	if err != nil {
 		return store.Run{}, nil, fmt.Errorf("read barrier: %w", err)
 	}
-	kind, err := r.kind(ctx, p, asOf)
+	kind, err := r.kind(ctx, m.Version, p, asOf)
 	if err != nil {
 		return store.Run{}, nil, err
 	}
@@ -147,7 +205,7 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 	if err != nil {
 		return store.Run{}, nil, err
 	}
-	run := store.Run{ID: id.String(), Period: label, Model: r.model.Version, ModelSHA256: r.model.SHA256,
+	run := store.Run{ID: id.String(), Period: label, Model: m.Version, ModelSHA256: m.SHA256,
 		Kind: kind, AsOfNs: asOf.UnixNano(), HighWater: hw, Status: store.StatusRunning, Counts: "{}"}
 	if err := r.store.SaveRun(ctx, run); err != nil {
 		return store.Run{}, nil, err
@@ -157,7 +215,7 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 	go func() {
 		defer r.inFlight.Done()
 		defer close(done)
-		r.execute(context.WithoutCancel(ctx), run, p)
+		r.execute(context.WithoutCancel(ctx), m, run, p)
 	}()
 	return run, done, nil
 }
@@ -199,9 +257,9 @@ func (r *Runner) Wait(timeout time.Duration) bool {
 	}
 }
 
-func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
+func (r *Runner) execute(ctx context.Context, m *scoring.Model, run store.Run, p period.Period) {
 	start := time.Now()
-	counts, err := r.evaluate(ctx, run, p)
+	counts, err := r.evaluate(ctx, m, run, p)
 	if err != nil {
 		run.Status, run.Error = store.StatusFailed, err.Error()
 		r.log.Error("run failed", "run", run.ID, "period", run.Period, "err", err)
@@ -218,14 +276,14 @@ func (r *Runner) execute(ctx context.Context, run store.Run, p period.Period) {
 	r.duration.Observe(time.Since(start).Seconds())
 }
 
-func (r *Runner) evaluate(ctx context.Context, run store.Run, p period.Period) (string, error) {
+func (r *Runner) evaluate(ctx context.Context, m *scoring.Model, run store.Run, p period.Period) (string, error) {
 	start := time.Now()
 	if err := r.barrier.Wait(ctx, run.HighWater); err != nil {
 		return "", err
 	}
 	waited := time.Since(start)
 	cases := r.store.NewCaseWriter(ctx, run.ID, 0)
-	ev, stats, err := Score(ctx, r.store, r.model, p, run.AsOfNs, run.HighWater, cases.Add, store.PeriodScan{QueryID: run.ID, PartitionRows: r.partitionRows})
+	ev, stats, err := Score(ctx, r.store, m, p, run.AsOfNs, run.HighWater, cases.Add, store.PeriodScan{QueryID: run.ID, PartitionRows: r.partitionRows})
 	if _, cerr := cases.Close(); err == nil {
 		err = cerr
 	}
@@ -233,7 +291,7 @@ func (r *Runner) evaluate(ctx context.Context, run store.Run, p period.Period) (
 		return "", err
 	}
 	read := time.Since(start)
-	counts, err := r.saveResults(ctx, run, ev)
+	counts, err := r.saveResults(ctx, m, run, ev)
 	if err != nil {
 		return "", err
 	}

@@ -40,7 +40,7 @@ func (r *Runner) ScheduleOnce(ctx context.Context) ([]store.Run, error) {
 		if err != nil {
 			return started, err
 		}
-		st, err := r.state(ctx, p, r.now())
+		st, err := r.state(ctx, r.model.Version, p, r.now())
 		if err != nil {
 			return started, err
 		}
