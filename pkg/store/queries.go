@@ -85,8 +85,6 @@ WHERE run_id = ? AND subject_kind = ? AND (? = '' OR subject = ?)
 ORDER BY subject
 LIMIT 1 BY subject`
 
-const qInsertAudit = `INSERT INTO audit_log (at_ns, principal, method, path, query, status)`
-
 // Rebuilding the events table from the stream (aggregator rebuild): a new
 // table of the same structure is filled, then swapped in by name.
 const (

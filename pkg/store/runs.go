@@ -201,42 +201,6 @@ func (s *Store) legacyResults(ctx context.Context, runID, kind, subject string) 
 	return out, rows.Err()
 }
 
-// AuditEntry is one read of rankings, explanations or reports.
-type AuditEntry struct {
-	At        time.Time
-	Principal string
-	Method    string
-	Path      string
-	Query     string
-	Status    uint16
-}
-
-// Audit appends an entry to the audit log.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.AuditBatch(ctx, []AuditEntry{e})
-}
-
-// AuditBatch appends entries to the audit log in one insert.
-func (s *Store) AuditBatch(ctx context.Context, entries []AuditEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	batch, err := s.conn.PrepareBatch(ctx, qInsertAudit)
-	if err != nil {
-		return fmt.Errorf("prepare audit: %w", err)
-	}
-	for _, e := range entries {
-		if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
-			_ = batch.Abort()
-			return err
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("write %d audit entries: %w", len(entries), err)
-	}
-	return nil
-}
-
 // DoneRuns picks the done runs out of a period's runs, for scoring.FinalRun.
 func DoneRuns(runs []Run) []scoring.RunRef {
 	var done []scoring.RunRef
