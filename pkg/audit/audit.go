@@ -118,6 +118,15 @@ func (l *Log) Run(ctx context.Context) error {
 	}
 }
 
+// Close writes what is still queued, within 10 s: call it once the HTTP
+// server has stopped (a lifecycle cleanup before the store's), so the
+// requests answered during the shutdown are recorded too.
+func (l *Log) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.Flush(ctx)
+}
+
 // Flush writes the queued entries now. A failed write keeps them queued for
 // the next try and makes Ready fail until a write succeeds.
 func (l *Log) Flush(ctx context.Context) {

@@ -74,6 +74,13 @@ WHERE (? = '' OR period = ?) AND (? = '' OR run_id = ?)
 GROUP BY run_id
 ORDER BY argMax(as_of_ns, updated_ns), run_id`
 
+// qRunsPage is a page of qRuns. Parameters: those of qRuns, offset, limit.
+const qRunsPage = qRuns + `
+LIMIT ?, ?`
+
+// qCountRuns counts the runs of a period ("" for all). Parameters: period ×2.
+const qCountRuns = `SELECT uniqExact(run_id) FROM runs WHERE (? = '' OR period = ?)`
+
 const resultColumns = `run_id, period, subject_kind, subject, name, level, unit, path, scored, score_centi, detail`
 
 const qInsertResults = `INSERT INTO results (` + resultColumns + `)`

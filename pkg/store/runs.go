@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"kaoping/pkg/scoring"
 )
 
@@ -73,11 +75,33 @@ func (s *Store) Run(ctx context.Context, id string) (Run, error) {
 	return runs[0], nil
 }
 
+// RunsPage returns a page of the runs of a period ("" for all), oldest
+// first, and how many there are in all.
+func (s *Store) RunsPage(ctx context.Context, period string, offset, limit int) ([]Run, uint64, error) {
+	var total uint64
+	if err := s.conn.QueryRow(ctx, qCountRuns, period, period).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count runs: %w", err)
+	}
+	if limit <= 0 || uint64(offset) >= total {
+		return nil, total, nil
+	}
+	rows, err := s.conn.Query(ctx, qRunsPage, period, period, "", "", offset, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query runs: %w", err)
+	}
+	runs, err := scanRuns(rows)
+	return runs, total, err
+}
+
 func (s *Store) runs(ctx context.Context, period, id string) ([]Run, error) {
 	rows, err := s.conn.Query(ctx, qRuns, period, period, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("query runs: %w", err)
 	}
+	return scanRuns(rows)
+}
+
+func scanRuns(rows driver.Rows) ([]Run, error) {
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {

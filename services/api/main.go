@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		trail := audit.New(st, "api", cfg.AuditEvery, log)
 		written := make(chan struct{})
 		go func() { defer close(written); _ = trail.Run(ctx) }()
+		g.Cleanup(trail.Close) // what was answered while the server stopped
 		srv.Handle(NewServer(st, trail, &cfg.Tokens, log))
 		log.Info("api ready")
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))

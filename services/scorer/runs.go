@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"kaoping/pkg/obs"
@@ -56,6 +57,12 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 			return
 		}
 		run, done, err := r.Start(req.Context(), body.Period)
+		var busy *runner.ErrBusy
+		if errors.As(err, &busy) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter.Seconds())))
+			obs.WriteError(w, http.StatusTooManyRequests, busy.Error())
+			return
+		}
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
@@ -72,7 +79,10 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	}
 }
 
-// listRuns answers GET /v1/runs?period=… with {"runs":[…]}, oldest first.
+// listRuns answers GET /v1/runs?period=…&limit=&offset= with
+// {"runs":[…],"total","limit","offset"}, oldest first, a page at a time (100
+// runs by default, at most 1000): an hourly schedule makes thousands of runs
+// a year.
 func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		label := req.URL.Query().Get("period")
@@ -82,7 +92,12 @@ func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerF
 				return
 			}
 		}
-		runs, err := st.Runs(req.Context(), label)
+		page, err := obs.ParsePage(req.URL.Query(), 100, 1000)
+		if err != nil {
+			obs.Fail(w, req, log, err)
+			return
+		}
+		runs, total, err := st.RunsPage(req.Context(), label, page.Offset, page.Limit)
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
@@ -91,7 +106,7 @@ func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerF
 		for _, x := range runs {
 			out = append(out, toJSON(x))
 		}
-		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
+		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out, "total": total, "limit": page.Limit, "offset": page.Offset})
 	}
 }
 

@@ -194,7 +194,7 @@ func (r *Runner) finalizeOne(ctx context.Context, p period.Period, due int64) (s
 		}
 	}
 	r.finality.Unlock()
-	run, _, err := r.Start(ctx, p.Label)
+	run, _, err := r.StartWhenFree(ctx, p.Label)
 	if err == nil {
 		r.scheduled.Inc()
 		r.log.Info("period due: running it once more to finalise it", "period", p.Label, "run", run.ID)
