@@ -31,19 +31,21 @@ type Writer interface {
 type Options struct {
 	// Every is how often the queued entries are written.
 	Every time.Duration
+	env   string
 }
 
 // RegisterFlags declares "audit-every" on fs and returns its environment
 // variable, KAOPING_<SERVICE>_AUDIT_EVERY, for flagenv.Parse.
 func (o *Options) RegisterFlags(fs *flag.FlagSet, service string) map[string]string {
 	fs.DurationVar(&o.Every, "audit-every", time.Second, "how often the audit log's queued entries are written (one insert each time)")
-	return map[string]string{"audit-every": "KAOPING_" + strings.ToUpper(service) + "_AUDIT_EVERY"}
+	o.env = "KAOPING_" + strings.ToUpper(service) + "_AUDIT_EVERY"
+	return map[string]string{"audit-every": o.env}
 }
 
 // Check reports a setting that cannot work, naming it.
 func (o Options) Check() error {
 	if o.Every <= 0 {
-		return fmt.Errorf("--audit-every must be positive, got %s", o.Every)
+		return fmt.Errorf("--audit-every (%s) must be positive, got %s", o.env, o.Every)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
@@ -35,6 +36,8 @@ type Config struct {
 	Sources string
 	// Tokens are the bearer tokens of the dead-letter endpoints (admin only).
 	Tokens auth.Tokens
+	// Audit is how the audit log of those endpoints is written.
+	Audit audit.Options
 }
 
 const about = `The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters.
@@ -51,6 +54,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.ClickHouse.RegisterFlags(fs),
 		sources.RegisterFlags(fs, &c.Sources),
 		c.Tokens.RegisterFlags(fs),
+		c.Audit.RegisterFlags(fs, "aggregator"),
 		map[string]string{
 			"max-deliver":      "KAOPING_AGGREGATOR_MAX_DELIVER",
 			"batch-size":       "KAOPING_AGGREGATOR_BATCH_SIZE",
@@ -70,7 +74,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 }
 
 func (c Config) check() error {
-	for _, err := range []error{c.HTTP.Check(), c.NATS.Check()} {
+	for _, err := range []error{c.HTTP.Check(), c.NATS.Check(), c.Audit.Check()} {
 		if err != nil {
 			return err
 		}

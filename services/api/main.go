@@ -36,11 +36,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		g.Cleanup(func() { st.Close() })
 		trail := audit.New(st, "api", cfg.AuditEvery, log)
 		written := make(chan struct{})
-		go func() { defer close(written); _ = trail.Run(ctx) }()
+		auditCtx, stopAudit := context.WithCancel(ctx)
+		go func() { defer close(written); _ = trail.Run(auditCtx) }()
 		g.Cleanup(trail.Close) // what was answered while the server stopped
 		srv.Handle(NewServer(st, trail, &cfg.Tokens, log))
 		log.Info("api ready")
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		stopAudit()
 		<-written // the last entries are written before the connection closes
 		return err
 	})

@@ -71,7 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		})
 		trail := audit.New(st, "scorer", cfg.Audit.Every, log)
 		written := make(chan struct{})
-		go func() { defer close(written); _ = trail.Run(ctx) }()
+		auditCtx, stopAudit := context.WithCancel(ctx)
+		go func() { defer close(written); _ = trail.Run(auditCtx) }()
 		g.Cleanup(trail.Close) // what was answered while the server stopped
 		srv.Handle(NewServer(r, st, trail, &cfg.Tokens, cfg.RunWait, log))
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256)
@@ -86,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 		background.Wait()
+		stopAudit()
 		<-written // the last entries are written before the connection closes
 		return err
 	})
