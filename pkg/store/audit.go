@@ -1,8 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,19 +64,43 @@ type AuditFilter struct {
 	Principal string
 }
 
-// AuditEntries returns a page of the entries that match f, newest first,
-// and how many match in all.
+// AuditEntries returns a page of the entries that match f, newest first
+// (entries of one instant in the order of their service, principal, method,
+// path, query, status and addresses), and how many match in all.
 func (s *Store) AuditEntries(ctx context.Context, f AuditFilter, offset, limit int) ([]AuditEntry, uint64, error) {
 	from, to := f.From.UnixNano(), f.To.UnixNano()
-	var total uint64
-	if err := s.conn.QueryRow(ctx, qCountAudit, from, to, f.Principal, f.Principal).Scan(&total); err != nil {
+	out := []AuditEntry{}
+	var instants []int64
+	if limit > 0 {
+		rows, err := s.conn.Query(ctx, qAuditPageInstants, from, to, f.Principal, f.Principal, offset, limit)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read audit instants: %w", err)
+		}
+		for rows.Next() {
+			var at int64
+			if err := rows.Scan(&at); err != nil {
+				rows.Close()
+				return nil, 0, fmt.Errorf("scan audit instant: %w", err)
+			}
+			instants = append(instants, at)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+	}
+	high := int64(math.MaxInt64)
+	if len(instants) > 0 {
+		high = instants[0]
+	}
+	var total, above uint64
+	if err := s.conn.QueryRow(ctx, qCountAudit, high, from, to, f.Principal, f.Principal).Scan(&total, &above); err != nil {
 		return nil, 0, fmt.Errorf("count audit entries: %w", err)
 	}
-	out := []AuditEntry{}
-	if limit <= 0 || uint64(offset) >= total {
+	if len(instants) == 0 {
 		return out, total, nil
 	}
-	rows, err := s.conn.Query(ctx, qAuditEntries, from, to, f.Principal, f.Principal, offset, limit)
+	rows, err := s.conn.Query(ctx, qAuditEntries, instants[len(instants)-1], high, f.Principal, f.Principal)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read audit entries: %w", err)
 	}
@@ -86,5 +114,20 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter, offset, limit i
 		e.At = time.Unix(0, at).UTC()
 		out = append(out, e)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	slices.SortFunc(out, func(a, b AuditEntry) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.Principal, b.Principal),
+			strings.Compare(a.Method, b.Method), strings.Compare(a.Path, b.Path), strings.Compare(a.Query, b.Query),
+			cmp.Compare(a.Status, b.Status), strings.Compare(a.Remote, b.Remote), strings.Compare(a.ForwardedFor, b.ForwardedFor),
+			strings.Compare(a.Role, b.Role))
+	})
+	// The entries of the page's first instant that the pages before hold.
+	skip := min(max(offset-int(above), 0), len(out))
+	out = out[skip:]
+	return out[:min(limit, len(out))], total, nil
 }

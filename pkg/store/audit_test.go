@@ -56,3 +56,39 @@ func TestAuditEntriesArePagedNewestFirst(t *testing.T) {
 		t.Errorf("past the end = %d of %d, %v", len(none), total, err)
 	}
 }
+
+// TestAuditPagesCutThroughOneInstant: entries of one instant that straddle
+// pages come each exactly once, in one order, page after page.
+func TestAuditPagesCutThroughOneInstant(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	base := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	var batch []store.AuditEntry
+	for i := range 30 {
+		at := base.Add(time.Duration(i/10) * time.Second) // ten entries at each of three instants
+		batch = append(batch, store.AuditEntry{At: at, Service: "api", Principal: fmt.Sprintf("p%02d", i), Method: "GET", Path: "/v1/rankings", Status: 200})
+	}
+	if err := s.AuditBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	all := store.AuditFilter{From: base, To: base.Add(time.Minute)}
+	var seen []string
+	for offset := 0; offset < 30; offset += 7 {
+		page, total, err := s.AuditEntries(ctx, all, offset, 7)
+		if err != nil || total != 30 {
+			t.Fatalf("page at %d: %v, total %d", offset, err, total)
+		}
+		for _, e := range page {
+			seen = append(seen, fmt.Sprintf("%d/%s", e.At.Unix()-base.Unix(), e.Principal))
+		}
+	}
+	want := []string{}
+	for sec := 2; sec >= 0; sec-- {
+		for i := range 10 {
+			want = append(want, fmt.Sprintf("%d/p%02d", sec, sec*10+i))
+		}
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("pages\n got %v\nwant %v", seen, want)
+	}
+}
