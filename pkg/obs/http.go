@@ -36,15 +36,15 @@ type HTTPConfig struct {
 }
 
 // Timeouts of every server, so a slow or idle client cannot hold a
-// connection for ever. A 10 MiB ingest body in 2 minutes needs 85 KB/s. The
+// connection for ever (the defaults of HTTPConfig's). A 10 MiB ingest body in 2 minutes needs 85 KB/s. The
 // write timeout counts the building of the answer too: the Excel download of
 // 300,000 cadres is built in about 17 s here and is 12 MB, which 5 minutes
 // lets a client take at 45 KB/s.
 const (
 	readHeaderTimeout   = 10 * time.Second
-	defaultReadTimeout  = 2 * time.Minute
-	defaultWriteTimeout = 5 * time.Minute
-	defaultIdleTimeout  = 2 * time.Minute
+	DefaultReadTimeout  = 2 * time.Minute
+	DefaultWriteTimeout = 5 * time.Minute
+	DefaultIdleTimeout  = 2 * time.Minute
 	shutdownTimeout     = 30 * time.Second
 )
 
@@ -56,7 +56,7 @@ func (c HTTPConfig) timeouts() (read, write, idle time.Duration) {
 		}
 		return d
 	}
-	return or(c.ReadTimeout, defaultReadTimeout), or(c.WriteTimeout, defaultWriteTimeout), or(c.IdleTimeout, defaultIdleTimeout)
+	return or(c.ReadTimeout, DefaultReadTimeout), or(c.WriteTimeout, DefaultWriteTimeout), or(c.IdleTimeout, DefaultIdleTimeout)
 }
 
 // RegisterFlags declares the settings on fs under the flag addrFlag (usually
@@ -67,9 +67,9 @@ func (c *HTTPConfig) RegisterFlags(fs *flag.FlagSet, service, addrFlag, defaultA
 	fs.StringVar(&c.Addr, addrFlag, defaultAddr, "HTTP listen address host:port (/metrics, /healthz, /readyz and the service's endpoints)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 before the server stops accepting")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "host:port serving Go's profiles at /debug/pprof/ (empty: none); keep it on loopback")
-	fs.DurationVar(&c.ReadTimeout, "read-timeout", defaultReadTimeout, "longest the server reads one request, body included")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", defaultWriteTimeout, "longest from the end of a request's headers to the end of its answer (downloads included: raise it for larger ones or slow clients)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", defaultIdleTimeout, "longest a kept-alive connection waits for its next request")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", DefaultReadTimeout, "longest the server reads one request, body included")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", DefaultWriteTimeout, "longest from the end of a request's headers to the end of its answer (downloads included: raise it for larger ones or slow clients)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", DefaultIdleTimeout, "longest a kept-alive connection waits for its next request")
 	return map[string]string{
 		addrFlag:        prefix + strings.ToUpper(strings.ReplaceAll(addrFlag, "-", "_")),
 		"drain-delay":   prefix + "DRAIN_DELAY",

@@ -115,7 +115,7 @@ func TestTimeoutsAreSettings(t *testing.T) {
 	if r, w, i := c.timeouts(); r != 2*time.Minute || w != 20*time.Minute || i != 2*time.Minute {
 		t.Errorf("timeouts %s %s %s", r, w, i)
 	}
-	if r, w, i := (HTTPConfig{}).timeouts(); r != defaultReadTimeout || w != defaultWriteTimeout || i != defaultIdleTimeout {
+	if r, w, i := (HTTPConfig{}).timeouts(); r != DefaultReadTimeout || w != DefaultWriteTimeout || i != DefaultIdleTimeout {
 		t.Errorf("zero config's timeouts %s %s %s, want the defaults", r, w, i)
 	}
 	if err := (HTTPConfig{Addr: "127.0.0.1:1", IdleTimeout: -time.Second}).Check(); err == nil || !strings.Contains(err.Error(), "idle") {
