@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"kaoping/pkg/auth"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
@@ -71,12 +73,29 @@ type Log struct {
 	queue   []store.AuditEntry
 	failing error
 	kick    chan struct{}
+
+	written    prometheus.Counter
+	failures   prometheus.Counter
+	failingNow prometheus.Gauge
 }
 
 // New returns the audit log of service, written to w every interval; Run
-// writes it.
-func New(w Writer, service string, every time.Duration, log *slog.Logger) *Log {
-	return &Log{w: w, service: service, log: log, every: every, kick: make(chan struct{}, 1)}
+// writes it. Its metrics, kaoping_<service>_audit_*, are registered on reg
+// (none when reg is nil): an operator is told that reads are refused because
+// the log cannot be written.
+func New(w Writer, service string, every time.Duration, reg prometheus.Registerer, log *slog.Logger) *Log {
+	l := &Log{w: w, service: service, log: log, every: every, kick: make(chan struct{}, 1),
+		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_" + service + "_audit_entries_written_total",
+			Help: "Audit log entries written to ClickHouse."}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_" + service + "_audit_write_failures_total",
+			Help: "Writes of the audit log that failed (each refuses requests until one succeeds)."}),
+		failingNow: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_" + service + "_audit_failing",
+			Help: "1 while the last write of the audit log failed and requests are refused with 503."}),
+	}
+	if reg != nil {
+		reg.MustRegister(l.written, l.failures, l.failingNow)
+	}
+	return l
 }
 
 // Ready reports why requests must be refused, nil when they may be answered.
@@ -144,6 +163,8 @@ func (l *Log) Flush(ctx context.Context) {
 	defer l.mu.Unlock()
 	if err != nil {
 		l.queue = append(batch, l.queue...)
+		l.failures.Inc()
+		l.failingNow.Set(1)
 		if l.failing == nil {
 			l.log.Error("audit log not written; requests are refused until it is", "err", err, "entries", len(l.queue))
 		}
@@ -154,6 +175,8 @@ func (l *Log) Flush(ctx context.Context) {
 		l.log.Info("audit log written again", "entries", len(batch))
 	}
 	l.failing = nil
+	l.written.Add(float64(len(batch)))
+	l.failingNow.Set(0)
 }
 
 // Guard records every request next answers, and refuses them all with 503

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/store"
@@ -41,7 +44,7 @@ func TestGuardRecordsAnsweredAndRefusedRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(st, "scorer", time.Hour, discard())
+	log := audit.New(st, "scorer", time.Hour, nil, discard())
 	h := log.Guard(tokens, auth.Require(tokens, []auth.Role{auth.Admin}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	})))
@@ -93,7 +96,8 @@ func TestGuardRefusesWhileTheLogCannotBeWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(w, "api", time.Hour, discard())
+	reg := prometheus.NewRegistry()
+	log := audit.New(w, "api", time.Hour, reg, discard())
 	served := 0
 	h := log.Guard(tokens, auth.Require(tokens, auth.Readers, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served++ })))
 	get := func() int {
@@ -113,12 +117,32 @@ func TestGuardRefusesWhileTheLogCannotBeWritten(t *testing.T) {
 	if code := get(); code != 503 || served != 1 {
 		t.Fatalf("while the log fails: %d, served %d; want 503 and 1", code, served)
 	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP kaoping_api_audit_failing 1 while the last write of the audit log failed and requests are refused with 503.
+# TYPE kaoping_api_audit_failing gauge
+kaoping_api_audit_failing 1
+# HELP kaoping_api_audit_write_failures_total Writes of the audit log that failed (each refuses requests until one succeeds).
+# TYPE kaoping_api_audit_write_failures_total counter
+kaoping_api_audit_write_failures_total 1
+`), "kaoping_api_audit_failing", "kaoping_api_audit_write_failures_total"); err != nil {
+		t.Error(err)
+	}
 	w.broken = false
 	log.Flush(context.Background())
 	if code := get(); code != 200 {
 		t.Fatalf("after a write succeeded: %d", code)
 	}
 	log.Flush(context.Background())
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP kaoping_api_audit_entries_written_total Audit log entries written to ClickHouse.
+# TYPE kaoping_api_audit_entries_written_total counter
+kaoping_api_audit_entries_written_total 2
+# HELP kaoping_api_audit_failing 1 while the last write of the audit log failed and requests are refused with 503.
+# TYPE kaoping_api_audit_failing gauge
+kaoping_api_audit_failing 0
+`), "kaoping_api_audit_entries_written_total", "kaoping_api_audit_failing"); err != nil {
+		t.Error(err)
+	}
 	_, total, err := st.AuditEntries(context.Background(), store.AuditFilter{From: time.Now().Add(-time.Minute), To: time.Now().Add(time.Minute)}, 0, 10)
 	if err != nil || total != 2 {
 		t.Errorf("%d entries, %v; want the two reads served", total, err)

@@ -40,7 +40,7 @@ func TestEachRoleOnEachEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trail := audit.New(st, "aggregator", time.Hour, log)
+	trail := audit.New(st, "aggregator", time.Hour, nil, log)
 	h := NewServer(js, trail, tokens, log)
 	// Two dead letters, the second of which the admin replays.
 	for i := 1; i <= 2; i++ {

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		g.Cleanup(func() { st.Close() })
 		// The dead letters are served once their audit log can be written.
-		trail := audit.New(st, "aggregator", cfg.Audit.Every, log)
+		trail := audit.New(st, "aggregator", cfg.Audit.Every, reg, log)
 		written := make(chan struct{})
 		auditCtx, stopAudit := context.WithCancel(ctx)
 		defer stopAudit()

@@ -44,7 +44,7 @@ func TestReadsAreAuditedInBatchesAndRefusedWhileTheLogFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone.Close()
-	trail := audit.New(gone, "api", time.Hour, log)
+	trail := audit.New(gone, "api", time.Hour, nil, log)
 	tokens, err := auth.ParseTokens(token + "=analyst:reader")
 	if err != nil {
 		t.Fatal(err)

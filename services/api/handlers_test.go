@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trail := audit.New(st, "api", 50*time.Millisecond, log)
+	trail := audit.New(st, "api", 50*time.Millisecond, nil, log)
 	actx, stop := context.WithCancel(context.Background())
 	written := make(chan struct{})
 	go func() { defer close(written); _ = trail.Run(actx) }()

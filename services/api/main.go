@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		g.Cleanup(func() { st.Close() })
-		trail := audit.New(st, "api", cfg.AuditEvery, log)
+		trail := audit.New(st, "api", cfg.AuditEvery, reg, log)
 		written := make(chan struct{})
 		auditCtx, stopAudit := context.WithCancel(ctx)
 		go func() { defer close(written); _ = trail.Run(auditCtx) }()

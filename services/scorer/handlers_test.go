@@ -76,7 +76,7 @@ func newFixtureWith(t *testing.T, maxRuns int, runWait time.Duration) *fixture {
 	r := runner.New(js, st, m, 10*time.Second, obs.NewRegistry(), log)
 	r.SetMaxRuns(maxRuns)
 	t.Cleanup(func() { r.Wait(10 * time.Second) })
-	trail := audit.New(st, "scorer", 50*time.Millisecond, log)
+	trail := audit.New(st, "scorer", 50*time.Millisecond, nil, log)
 	actx, stop := context.WithCancel(context.Background())
 	written := make(chan struct{})
 	go func() { defer close(written); _ = trail.Run(actx) }()

@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 				log.Warn(`runs still in flight at exit stay "running"`)
 			}
 		})
-		trail := audit.New(st, "scorer", cfg.Audit.Every, log)
+		trail := audit.New(st, "scorer", cfg.Audit.Every, reg, log)
 		written := make(chan struct{})
 		auditCtx, stopAudit := context.WithCancel(ctx)
 		go func() { defer close(written); _ = trail.Run(auditCtx) }()
