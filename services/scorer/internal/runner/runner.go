@@ -61,7 +61,7 @@ type ErrBusy struct {
 }
 
 func (e *ErrBusy) Error() string {
-	return fmt.Sprintf("%d runs are in flight, the most the scorer runs at once; try again in %s", e.Max, e.RetryAfter)
+	return fmt.Sprintf("the scorer runs at most %d at once and that many are in flight; try again in %s", e.Max, e.RetryAfter)
 }
 
 // New returns a runner.
