@@ -205,6 +205,34 @@ func TestHostileTextThroughTheWholePath(t *testing.T) {
 			t.Errorf("grafana ran %s: %v", stmt, err)
 		}
 	}
+	// Each service writes its audit log as its own user: the reads above
+	// (a hostile id in a path comes back byte for byte), a dead-letter read,
+	// and requests refused for their token.
+	if code, b := s.call("GET", "http://"+s.aggregator+"/v1/deadletters", "", nil); code != 200 {
+		t.Errorf("dead letters = %d %s", code, b)
+	}
+	for _, u := range []string{api + "/v1/rankings?period=2026Q3&level=street", "http://" + s.scorer + "/v1/runs", "http://" + s.aggregator + "/v1/deadletters"} {
+		if code, b := s.call("GET", u, "", nil, "Authorization", "Bearer not-a-token"); code != 401 {
+			t.Errorf("%s with an unknown token = %d %s", u, code, b)
+		}
+	}
+	hostilePath := "/v1/units/" + streets[0] + "/scores"
+	testkit.Eventually(t, 20*time.Second, func() error {
+		for _, service := range []string{"api", "scorer", "aggregator"} {
+			var read, refused uint64
+			if err := g.QueryRow(ctx, "SELECT countIf(principal = 'dev' AND role = 'admin' AND status < 300), countIf(principal = '' AND status = 401) FROM audit_log WHERE service = ?", service).Scan(&read, &refused); err != nil {
+				return err
+			}
+			if read == 0 || refused != 1 {
+				return fmt.Errorf("audit log of %s: %d answered, %d refused, want some and 1", service, read, refused)
+			}
+		}
+		var n uint64
+		if err := g.QueryRow(ctx, "SELECT count() FROM audit_log WHERE service = 'api' AND path = ?", hostilePath).Scan(&n); err != nil || n == 0 {
+			return fmt.Errorf("no audit entry of %q (%v)", hostilePath, err)
+		}
+		return nil
+	})
 	// The services' users may use kaoping alone.
 	other, err := clickhouse.Open(&clickhouse.Options{Addr: []string{ch.Addr}, Auth: clickhouse.Auth{Database: "default", Username: "kaoping_api", Password: "pw-kaoping_api"}})
 	if err == nil {

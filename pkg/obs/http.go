@@ -28,17 +28,36 @@ type HTTPConfig struct {
 	// DebugAddr, when set, serves Go's profiles (/debug/pprof/) there, apart
 	// from the service's port, for an operator on the machine.
 	DebugAddr string
+	// ReadTimeout bounds reading a whole request, body included; WriteTimeout
+	// the time from the end of its headers to the end of the answer;
+	// IdleTimeout how long a kept-alive connection waits for the next
+	// request. Zero takes the default.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
-// Timeouts of every server: a slow or idle client cannot hold a connection
-// for ever. Writes get long enough for a province's Excel download.
+// Timeouts of every server, so a slow or idle client cannot hold a
+// connection for ever (the defaults of HTTPConfig's). A 10 MiB ingest body in 2 minutes needs 85 KB/s. The
+// write timeout counts the building of the answer too: the Excel download of
+// 300,000 cadres is built in about 17 s here and is 12 MB, which 5 minutes
+// lets a client take at 45 KB/s.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 2 * time.Minute
-	writeTimeout      = 5 * time.Minute
-	idleTimeout       = 2 * time.Minute
-	shutdownTimeout   = 30 * time.Second
+	readHeaderTimeout   = 10 * time.Second
+	DefaultReadTimeout  = 2 * time.Minute
+	DefaultWriteTimeout = 5 * time.Minute
+	DefaultIdleTimeout  = 2 * time.Minute
+	shutdownTimeout     = 30 * time.Second
 )
+
+// timeouts are c's read, write and idle timeouts, defaults in place of zeros.
+func (c HTTPConfig) timeouts() (read, write, idle time.Duration) {
+	or := func(d, def time.Duration) time.Duration {
+		if d == 0 {
+			return def
+		}
+		return d
+	}
+	return or(c.ReadTimeout, DefaultReadTimeout), or(c.WriteTimeout, DefaultWriteTimeout), or(c.IdleTimeout, DefaultIdleTimeout)
+}
 
 // RegisterFlags declares the settings on fs under the flag addrFlag (usually
 // "addr") and "drain-delay", and returns their environment variables
@@ -48,10 +67,16 @@ func (c *HTTPConfig) RegisterFlags(fs *flag.FlagSet, service, addrFlag, defaultA
 	fs.StringVar(&c.Addr, addrFlag, defaultAddr, "HTTP listen address host:port (/metrics, /healthz, /readyz and the service's endpoints)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", 0, "on SIGTERM, how long /readyz answers 503 before the server stops accepting")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "host:port serving Go's profiles at /debug/pprof/ (empty: none); keep it on loopback")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", DefaultReadTimeout, "longest the server reads one request, body included")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", DefaultWriteTimeout, "longest from the end of a request's headers to the end of its answer (downloads included: raise it for larger ones or slow clients)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", DefaultIdleTimeout, "longest a kept-alive connection waits for its next request")
 	return map[string]string{
-		addrFlag:      prefix + strings.ToUpper(strings.ReplaceAll(addrFlag, "-", "_")),
-		"drain-delay": prefix + "DRAIN_DELAY",
-		"debug-addr":  prefix + "DEBUG_ADDR",
+		addrFlag:        prefix + strings.ToUpper(strings.ReplaceAll(addrFlag, "-", "_")),
+		"drain-delay":   prefix + "DRAIN_DELAY",
+		"debug-addr":    prefix + "DEBUG_ADDR",
+		"read-timeout":  prefix + "READ_TIMEOUT",
+		"write-timeout": prefix + "WRITE_TIMEOUT",
+		"idle-timeout":  prefix + "IDLE_TIMEOUT",
 	}
 }
 
@@ -62,6 +87,14 @@ func (c HTTPConfig) Check() error {
 	}
 	if c.DrainDelay < 0 {
 		return fmt.Errorf("drain delay must not be negative, got %s", c.DrainDelay)
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"read", c.ReadTimeout}, {"write", c.WriteTimeout}, {"idle", c.IdleTimeout}} {
+		if t.d < 0 {
+			return fmt.Errorf("HTTP %s timeout must not be negative, got %s", t.name, t.d)
+		}
 	}
 	return nil
 }
@@ -123,7 +156,10 @@ func (s *Server) Run(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		debug := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+		// A CPU profile or a trace takes its seconds= before it writes: the
+		// write timeout bounds those too.
+		read, write, idle := s.cfg.timeouts()
+		debug := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: read, WriteTimeout: write, IdleTimeout: idle}
 		go func() { _ = debug.Serve(ln) }()
 		defer debug.Close()
 	}
@@ -138,8 +174,9 @@ func (s *Server) Run(ctx context.Context) error {
 // drain delay so balancers stop sending, and shuts down: requests in flight
 // finish, for up to 30 s.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.root, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
-		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
+	read, write, idle := s.cfg.timeouts()
+	srv := &http.Server{Handler: s.root, ReadHeaderTimeout: min(readHeaderTimeout, read), ReadTimeout: read,
+		WriteTimeout: write, IdleTimeout: idle,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

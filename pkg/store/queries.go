@@ -65,14 +65,28 @@ const runColumns = `run_id, period, model, model_sha256, kind, as_of_ns, high_wa
 const qInsertRun = `INSERT INTO runs (` + runColumns + `)`
 
 // qRuns returns the newest state of each run, optionally of one period or one id.
-const qRuns = `SELECT run_id,
+const runsSelect = `SELECT run_id,
     argMax(period, updated_ns), argMax(model, updated_ns), argMax(model_sha256, updated_ns),
     argMax(kind, updated_ns), argMax(as_of_ns, updated_ns), argMax(high_water, updated_ns),
     argMax(status, updated_ns), argMax(error, updated_ns), argMax(counts, updated_ns), max(updated_ns)
-FROM runs
-WHERE (? = '' OR period = ?) AND (? = '' OR run_id = ?)
+FROM runs`
+
+const runsOrder = `
 GROUP BY run_id
 ORDER BY argMax(as_of_ns, updated_ns), run_id`
+
+const qRuns = runsSelect + `
+WHERE (? = '' OR period = ?) AND (? = '' OR run_id = ?)` + runsOrder
+
+// qRunsPage is a page of the runs of a period ("" for all) and of a model
+// ("" for all). Parameters: period ×2, model ×2, offset, limit.
+const qRunsPage = runsSelect + `
+WHERE (? = '' OR period = ?) AND (? = '' OR model = ?)` + runsOrder + `
+LIMIT ?, ?`
+
+// qCountRuns counts the runs of a period and a model ("" for all).
+// Parameters: period ×2, model ×2.
+const qCountRuns = `SELECT uniqExact(run_id) FROM runs WHERE (? = '' OR period = ?) AND (? = '' OR model = ?)`
 
 const resultColumns = `run_id, period, subject_kind, subject, name, level, unit, path, scored, score_centi, detail`
 
@@ -84,8 +98,6 @@ FROM results
 WHERE run_id = ? AND subject_kind = ? AND (? = '' OR subject = ?)
 ORDER BY subject
 LIMIT 1 BY subject`
-
-const qInsertAudit = `INSERT INTO audit_log (at_ns, principal, method, path, query, status)`
 
 // Rebuilding the events table from the stream (aggregator rebuild): a new
 // table of the same structure is filled, then swapped in by name.

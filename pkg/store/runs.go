@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"kaoping/pkg/scoring"
 )
 
@@ -73,11 +75,33 @@ func (s *Store) Run(ctx context.Context, id string) (Run, error) {
 	return runs[0], nil
 }
 
+// RunsPage returns a page of the runs of a period ("" for all), oldest
+// first, and how many there are in all.
+func (s *Store) RunsPage(ctx context.Context, period, model string, offset, limit int) ([]Run, uint64, error) {
+	var total uint64
+	if err := s.conn.QueryRow(ctx, qCountRuns, period, period, model, model).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count runs: %w", err)
+	}
+	if limit <= 0 || uint64(offset) >= total {
+		return nil, total, nil
+	}
+	rows, err := s.conn.Query(ctx, qRunsPage, period, period, model, model, offset, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query runs: %w", err)
+	}
+	runs, err := scanRuns(rows)
+	return runs, total, err
+}
+
 func (s *Store) runs(ctx context.Context, period, id string) ([]Run, error) {
 	rows, err := s.conn.Query(ctx, qRuns, period, period, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("query runs: %w", err)
 	}
+	return scanRuns(rows)
+}
+
+func scanRuns(rows driver.Rows) ([]Run, error) {
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
@@ -199,42 +223,6 @@ func (s *Store) legacyResults(ctx context.Context, runID, kind, subject string) 
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// AuditEntry is one read of rankings, explanations or reports.
-type AuditEntry struct {
-	At        time.Time
-	Principal string
-	Method    string
-	Path      string
-	Query     string
-	Status    uint16
-}
-
-// Audit appends an entry to the audit log.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.AuditBatch(ctx, []AuditEntry{e})
-}
-
-// AuditBatch appends entries to the audit log in one insert.
-func (s *Store) AuditBatch(ctx context.Context, entries []AuditEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	batch, err := s.conn.PrepareBatch(ctx, qInsertAudit)
-	if err != nil {
-		return fmt.Errorf("prepare audit: %w", err)
-	}
-	for _, e := range entries {
-		if err := batch.Append(e.At.UnixNano(), e.Principal, e.Method, e.Path, e.Query, e.Status); err != nil {
-			_ = batch.Abort()
-			return err
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("write %d audit entries: %w", len(entries), err)
-	}
-	return nil
 }
 
 // DoneRuns picks the done runs out of a period's runs, for scoring.FinalRun.

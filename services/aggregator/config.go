@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
@@ -38,6 +39,8 @@ type Config struct {
 	// MemoryLimitMiB is the Go heap the aggregator lets grow before
 	// collecting (a soft limit, lifecycle.SetMemoryLimit); 0 leaves Go's defaults.
 	MemoryLimitMiB int
+	// Audit is how the audit log of those endpoints is written.
+	Audit audit.Options
 }
 
 const about = `The aggregator of kaoping: JetStream → ClickHouse in batches, invalid events to the dead letters.
@@ -54,6 +57,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.ClickHouse.RegisterFlags(fs),
 		sources.RegisterFlags(fs, &c.Sources),
 		c.Tokens.RegisterFlags(fs),
+		c.Audit.RegisterFlags(fs, "aggregator"),
 		map[string]string{
 			"max-deliver":      "KAOPING_AGGREGATOR_MAX_DELIVER",
 			"batch-size":       "KAOPING_AGGREGATOR_BATCH_SIZE",
@@ -75,7 +79,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 }
 
 func (c Config) check() error {
-	for _, err := range []error{c.HTTP.Check(), c.NATS.Check()} {
+	for _, err := range []error{c.HTTP.Check(), c.NATS.Check(), c.Audit.Check()} {
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,11 @@ import (
 	"kaoping/services/aggregator/internal/deadletter"
 )
 
-// listDeadLetters answers GET /v1/deadletters?after=SEQ&limit=N.
+// listDeadLetters answers GET /v1/deadletters?after=SEQ&limit=N with
+// {"dead_letters":[…],"total":n}: up to limit (100 by default, at most 1000)
+// letters after the sequence after, oldest first; the next page is after the
+// last one's sequence. A sequence, not an offset: replays delete letters, and
+// the k-th letter of a stream can only be found by reading the k before it.
 func listDeadLetters(js jetstream.JetStream, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		after, limit := uint64(0), 100
@@ -32,12 +36,12 @@ func listDeadLetters(js jetstream.JetStream, log *slog.Logger) http.HandlerFunc 
 			}
 			limit = v
 		}
-		letters, err := deadletter.List(r.Context(), js, after, limit)
+		letters, total, err := deadletter.List(r.Context(), js, after, limit)
 		if err != nil {
 			obs.Fail(w, r, log, err)
 			return
 		}
-		obs.WriteJSON(w, http.StatusOK, map[string]any{"dead_letters": letters})
+		obs.WriteJSON(w, http.StatusOK, map[string]any{"dead_letters": letters, "total": total})
 	}
 }
 

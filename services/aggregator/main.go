@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/event"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
@@ -54,12 +55,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		g.Cleanup(nc.Close)
-		srv.Handle(NewServer(js, &cfg.Tokens, log))
 		st, err := store.Open(ctx, cfg.ClickHouse, log, probe.Reporter("clickhouse"))
 		if err != nil {
 			return err
 		}
 		g.Cleanup(func() { st.Close() })
+		// The dead letters are served once their audit log can be written.
+		trail := audit.New(st, "aggregator", cfg.Audit.Every, reg, log)
+		written := make(chan struct{})
+		auditCtx, stopAudit := context.WithCancel(ctx)
+		defer stopAudit()
+		go func() { defer close(written); _ = trail.Run(auditCtx) }()
+		g.Cleanup(trail.Close) // what was answered while the server stopped
+		srv.Handle(NewServer(js, trail, &cfg.Tokens, log))
 		go st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 		consumer, err := stream.EnsureAggregatorConsumer(ctx, js, cfg.consumer())
 		if err != nil {
@@ -71,7 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}, reg, probe, log)
 		probe.Pass("consumer")
 		log.Info("aggregator ready", "batch_size", cfg.BatchSize, "flush_interval", cfg.FlushInterval.String())
-		if err := agg.Run(ctx); err != nil {
+		err = agg.Run(ctx)
+		stopAudit()
+		<-written // the last audit entries are written before the connection closes
+		if err != nil {
 			return err
 		}
 		log.Info("consumer stopped; last batch flushed")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/store"
 	"kaoping/pkg/testkit"
@@ -21,8 +22,12 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 const token = "reader-token"
 
-// viewerToken is a viewer of city c1 (streets s01–s06 of storePlacedRun).
-const viewerToken = "viewer-token"
+// Tokens of the other roles (access_test.go, roles_test.go): the viewer
+// is one of city c1 (streets s01–s06 of storePlacedRun).
+const (
+	adminToken  = "admin-token"
+	viewerToken = "viewer-token"
+)
 
 // fixture is the api's handler on a fresh database of the shared test
 // ClickHouse, with one done run of 2026Q2 stored: a district and three streets.
@@ -54,16 +59,16 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens, err := auth.ParseTokens(token + "=analyst:reader," + viewerToken + "=lead:viewer:c1")
+	tokens, err := auth.ParseTokens(token + "=analyst:reader," + adminToken + "=root:admin," + viewerToken + "=lead:viewer:c1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := newAuditLog(st, 50*time.Millisecond, log)
+	trail := audit.New(st, "api", 50*time.Millisecond, nil, log)
 	actx, stop := context.WithCancel(context.Background())
 	written := make(chan struct{})
-	go func() { defer close(written); _ = audit.run(actx) }()
+	go func() { defer close(written); _ = trail.Run(actx) }()
 	t.Cleanup(func() { stop(); <-written })
-	return &fixture{t: t, h: NewServer(st, audit, tokens, log), store: st, db: db}
+	return &fixture{t: t, h: NewServer(st, trail, tokens, log), store: st, db: db}
 }
 
 // storeRun stores a done run of period with results: id → score in hundredths

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
@@ -33,12 +34,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		g.Cleanup(func() { st.Close() })
-		audit := newAuditLog(st, cfg.AuditEvery, log)
+		trail := audit.New(st, "api", cfg.AuditEvery, reg, log)
 		written := make(chan struct{})
-		go func() { defer close(written); _ = audit.run(ctx) }()
-		srv.Handle(NewServer(st, audit, &cfg.Tokens, log))
+		auditCtx, stopAudit := context.WithCancel(ctx)
+		go func() { defer close(written); _ = trail.Run(auditCtx) }()
+		g.Cleanup(trail.Close) // what was answered while the server stopped
+		srv.Handle(NewServer(st, trail, &cfg.Tokens, log))
 		log.Info("api ready")
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
+		stopAudit()
 		<-written // the last entries are written before the connection closes
 		return err
 	})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/store"
@@ -30,16 +31,24 @@ func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // NewServer is the api's own HTTP surface (obs.Server adds /metrics, /healthz
-// and /readyz). Every read of rankings or explanations passes auth and is
-// written to the audit log, which the caller runs (auditLog.run).
-func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.Logger) http.Handler {
+// and /readyz). Every request to it is written to the audit log, which the
+// caller runs (audit.Log.Run), refused ones included: the audit is outside
+// auth. Reads need a reader's role, the audit log an admin's.
+func NewServer(st *store.Store, trail *audit.Log, tokens *auth.Tokens, log *slog.Logger) http.Handler {
 	h := &handlers{store: st, log: log, pages: newPageCache(128 << 20)}
-	read := func(f http.HandlerFunc) http.Handler { return auth.Require(tokens, auth.Readers, audited(audit, f)) }
+	read := func(f http.HandlerFunc) http.Handler {
+		return trail.Guard(tokens, auth.Require(tokens, auth.Readers, f))
+	}
+	admin := func(f http.HandlerFunc) http.Handler {
+		return trail.Guard(tokens, auth.Require(tokens, []auth.Role{auth.Admin}, f))
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/rankings", read(h.rankings))
 	mux.Handle("GET /v1/units/{id}/scores", read(h.explain("unit")))
 	mux.Handle("GET /v1/cadres/{id}/scores", read(h.explain("cadre")))
 	mux.Handle("GET /v1/reports/review", read(h.report))
+	mux.Handle("GET /v1/models", read(h.listModels))
+	mux.Handle("GET /v1/audit", admin(h.auditEntries))
 	// Pages: the same reads for browsers, which sign in once (docs/pages.md).
 	page := func(f http.HandlerFunc) http.Handler { return signedIn(tokens, read(f)) }
 	mux.Handle("GET /{$}", page(h.rankingsPage))
@@ -49,6 +58,5 @@ func NewServer(st *store.Store, audit *auditLog, tokens *auth.Tokens, log *slog.
 	mux.HandleFunc("GET /signin", h.signinForm)
 	mux.HandleFunc("POST /signin", h.signIn(tokens))
 	mux.HandleFunc("POST /signout", signOut)
-	mux.Handle("GET /v1/models", auth.Require(tokens, auth.Readers, http.HandlerFunc(h.listModels)))
 	return obs.Routes(mux)
 }

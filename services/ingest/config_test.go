@@ -18,7 +18,7 @@ func envOf(m map[string]string) func(string) string {
 
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
-		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081"}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second, Rate: DefaultRate,
+		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second, Rate: DefaultRate,
 		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}},
 	}
 	tests := []struct {

@@ -34,8 +34,8 @@ func TestParseConfig(t *testing.T) {
 		args []string
 		want config
 	}{
-		{"env over defaults", nil, config{Addr: "127.0.0.1:5222", StoreDir: "/env/store", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}},
-		{"flags over env", []string{"--addr", "127.0.0.1:6222", "--http-addr=127.0.0.1:9", "--store-dir", "x", "--duplicate-window", "2m"}, config{Addr: "127.0.0.1:6222", StoreDir: "x", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:9"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 2 * time.Minute, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}},
+		{"env over defaults", nil, config{Addr: "127.0.0.1:5222", StoreDir: "/env/store", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, Streams: stream.Config{Replicas: 1, DuplicateWindow: time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}},
+		{"flags over env", []string{"--addr", "127.0.0.1:6222", "--http-addr=127.0.0.1:9", "--store-dir", "x", "--duplicate-window", "2m"}, config{Addr: "127.0.0.1:6222", StoreDir: "x", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:9", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 2 * time.Minute, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (config{Addr: "127.0.0.1:4222", StoreDir: ".data/nats", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222"}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}); got != want {
+	if want := (config{Addr: "127.0.0.1:4222", StoreDir: ".data/nats", HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8222", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, Streams: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}, Sync: "always", MaxPayload: 1 << 20}); got != want {
 		t.Fatalf("defaults: got %+v, want %+v", got, want)
 	}
 	for _, bad := range [][]string{{"--addr", "nohost"}, {"--http-addr", "x"}, {"--store-dir", ""}, {"extra"}, {"--stream-replicas", "0"}} {

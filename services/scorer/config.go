@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/flagenv"
 	"kaoping/pkg/obs"
@@ -46,6 +47,10 @@ type Config struct {
 	// MemoryLimitMiB is the Go heap the scorer lets grow before collecting
 	// (a soft limit); 0 leaves Go's defaults.
 	MemoryLimitMiB int
+	// MaxRuns is the most runs in flight at once.
+	MaxRuns int
+	// Audit is how the audit log is written.
+	Audit audit.Options
 }
 
 const about = "The scorer of kaoping: POST /v1/runs scores a period from ClickHouse with the model."
@@ -60,7 +65,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.NATS.RegisterFlags(fs),
 		c.ClickHouse.RegisterFlags(fs),
 		c.Tokens.RegisterFlags(fs),
+		c.Audit.RegisterFlags(fs, "scorer"),
 		map[string]string{
+			"max-runs":        "KAOPING_SCORER_MAX_RUNS",
 			"model":           "KAOPING_SCORER_MODEL",
 			"models-dir":      "KAOPING_SCORER_MODELS_DIR",
 			"check-models":    "KAOPING_SCORER_CHECK_MODELS",
@@ -84,6 +91,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.FinalizeEvery, "finalize-every", time.Minute, "how often periods past their grace are finalised")
 	fs.DurationVar(&c.Schedule, "schedule", time.Hour, "how often the open month, quarter and year (and those in their grace) get a provisional run; 0: only on request")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 768, "MiB of Go heap the scorer lets grow before it collects (a soft limit, so a run spends little time collecting; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
+	fs.IntVar(&c.MaxRuns, "max-runs", 2, "most runs in flight at once; past it POST /v1/runs is answered 429 with Retry-After, and the schedule and the finaliser wait")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}
@@ -91,7 +99,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 }
 
 func (c Config) check() error {
-	for _, err := range []error{c.HTTP.Check(), c.NATS.Check()} {
+	for _, err := range []error{c.HTTP.Check(), c.NATS.Check(), c.Audit.Check()} {
 		if err != nil {
 			return err
 		}
@@ -111,6 +119,8 @@ func (c Config) check() error {
 		return fmt.Errorf("--finalize-every (KAOPING_SCORER_FINALIZE_EVERY) must be positive, got %s", c.FinalizeEvery)
 	case c.MemoryLimitMiB < 0:
 		return fmt.Errorf("--memory-limit (KAOPING_SCORER_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
+	case c.MaxRuns < 1:
+		return fmt.Errorf("--max-runs (KAOPING_SCORER_MAX_RUNS) must be at least 1, got %d", c.MaxRuns)
 	case c.PartitionRows <= 0:
 		return fmt.Errorf("--partition-rows (KAOPING_SCORER_PARTITION_ROWS) must be positive, got %d", c.PartitionRows)
 	}

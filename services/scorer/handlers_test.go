@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
 	"kaoping/pkg/event"
 	"kaoping/pkg/obs"
@@ -30,6 +31,12 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 const token = "admin-token"
 
+// Tokens of the other roles (access_test.go).
+const (
+	readerToken = "reader-token"
+	viewerToken = "viewer-token"
+)
+
 // fixture is the scorer's handler on an embedded NATS and a fresh database of
 // the shared test ClickHouse. store plays the aggregator's part by hand.
 type fixture struct {
@@ -37,9 +44,14 @@ type fixture struct {
 	h     http.Handler
 	js    jetstream.JetStream
 	store *store.Store
+	db    string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, 0, 30*time.Second) }
+
+// newFixtureWith bounds the runs in flight to maxRuns (0: no bound) and lets
+// POST /v1/runs wait runWait.
+func newFixtureWith(t *testing.T, maxRuns int, runWait time.Duration) *fixture {
 	t.Helper()
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
@@ -47,12 +59,13 @@ func newFixture(t *testing.T) *fixture {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: ch.NewDatabase(t), MaxExecutionTime: time.Minute}, log, nil)
+	db := ch.NewDatabase(t)
+	st, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db, MaxExecutionTime: time.Minute}, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tokens, err := auth.ParseTokens(token + "=admin:admin")
+	tokens, err := auth.ParseTokens(token + "=admin:admin," + readerToken + "=analyst:reader," + viewerToken + "=leader:viewer:d")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +79,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	r.SetModels(models)
+	r.SetMaxRuns(maxRuns)
 	t.Cleanup(func() { r.Wait(10 * time.Second) })
-	return &fixture{t: t, h: NewServer(r, st, tokens, 30*time.Second, log), js: js, store: st}
+	trail := audit.New(st, "scorer", 50*time.Millisecond, nil, log)
+	actx, stop := context.WithCancel(context.Background())
+	written := make(chan struct{})
+	go func() { defer close(written); _ = trail.Run(actx) }()
+	t.Cleanup(func() { stop(); <-written })
+	return &fixture{t: t, h: NewServer(r, st, trail, tokens, runWait, log), js: js, store: st, db: db}
 }
 
 // deliver publishes events through the SDK and stores them as the aggregator

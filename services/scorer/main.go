@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"kaoping/pkg/audit"
 	"kaoping/pkg/lifecycle"
 	"kaoping/pkg/obs"
 	"kaoping/pkg/scoring"
@@ -69,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		r.SetModels(models)
 		r.SetPartitionRows(cfg.PartitionRows)
 		r.SetFinalAfter(cfg.FinalAfter)
+		r.SetMaxRuns(cfg.MaxRuns)
 		// A run left running by a scorer that died is nobody's now.
 		if _, err := r.FailInterrupted(ctx); err != nil {
 			return fmt.Errorf("runs left running: %w", err)
@@ -82,8 +84,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 				log.Warn(`runs still in flight at exit stay "running"`)
 			}
 		})
-		h := NewServer(r, st, &cfg.Tokens, cfg.RunWait, log)
-		srv.Handle(h)
+		trail := audit.New(st, "scorer", cfg.Audit.Every, reg, log)
+		written := make(chan struct{})
+		auditCtx, stopAudit := context.WithCancel(ctx)
+		go func() { defer close(written); _ = trail.Run(auditCtx) }()
+		g.Cleanup(trail.Close) // what was answered while the server stopped
+		srv.Handle(NewServer(r, st, trail, &cfg.Tokens, cfg.RunWait, log))
 		log.Info("scorer ready", "model", model.Version, "model_sha256", model.SHA256, "models", len(models))
 		// The duplicate index follows the aggregator, the finaliser and the
 		// schedule the calendar; they stop with this part, before the
@@ -96,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		err = st.Watch(ctx, 5*time.Second, probe.Reporter("clickhouse"))
 		background.Wait()
+		stopAudit()
+		<-written // the last entries are written before the connection closes
 		return err
 	})
 	return g.Run(ctx)

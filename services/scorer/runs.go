@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"kaoping/pkg/obs"
@@ -62,6 +63,12 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 			return
 		}
 		run, done, err := r.StartWith(req.Context(), m, body.Period)
+		var busy *runner.ErrBusy
+		if errors.As(err, &busy) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter.Seconds())))
+			obs.WriteError(w, http.StatusTooManyRequests, busy.Error())
+			return
+		}
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
@@ -78,8 +85,10 @@ func startRun(r *runner.Runner, st *store.Store, runWait time.Duration, log *slo
 	}
 }
 
-// listRuns answers GET /v1/runs?period=…[&model=…] with {"runs":[…]},
-// oldest first: every model's runs, or one model's.
+// listRuns answers GET /v1/runs?period=…[&model=…]&limit=&offset= with
+// {"runs":[…],"total","limit","offset"}, oldest first, a page at a time (100
+// runs by default, at most 1000): an hourly schedule makes thousands of runs
+// a year. Without model= every model's runs are listed.
 func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		label := req.URL.Query().Get("period")
@@ -89,19 +98,21 @@ func listRuns(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerF
 				return
 			}
 		}
-		runs, err := st.Runs(req.Context(), label)
+		page, err := obs.ParsePage(req.URL.Query(), 100, 1000)
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
 		}
-		model := req.URL.Query().Get("model")
+		runs, total, err := st.RunsPage(req.Context(), label, req.URL.Query().Get("model"), page.Offset, page.Limit)
+		if err != nil {
+			obs.Fail(w, req, log, err)
+			return
+		}
 		out := make([]runJSON, 0, len(runs))
 		for _, x := range runs {
-			if model == "" || x.Model == model {
-				out = append(out, toJSON(x))
-			}
+			out = append(out, toJSON(x))
 		}
-		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
+		obs.WriteJSON(w, http.StatusOK, map[string]any{"runs": out, "total": total, "limit": page.Limit, "offset": page.Offset})
 	}
 }
 

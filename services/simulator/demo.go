@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,6 +170,23 @@ func (c *demoClient) requestRun(ctx context.Context, label string) (scoringRun, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	b, _, err := c.do(req, "application/json")
+	// The scorer runs a few runs at once and refuses more with 429: the demo
+	// waits as it is told and asks again.
+	var busy *errBusy
+	for errors.As(err, &busy) {
+		c.note("the scorer is busy (%s); asking again in %s", busy.msg, busy.retryAfter)
+		select {
+		case <-ctx.Done():
+			return scoringRun{}, ctx.Err()
+		case <-time.After(busy.retryAfter):
+		}
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, c.scorer+"/v1/runs", bytes.NewReader(body))
+		if err != nil {
+			return scoringRun{}, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		b, _, err = c.do(req, "application/json")
+	}
 	if err != nil {
 		return scoringRun{}, fmt.Errorf("POST %s/v1/runs: %w", c.scorer, err)
 	}
@@ -211,7 +229,7 @@ func (c *demoClient) waitRun(ctx context.Context, label string, r scoringRun, ti
 			return ctx.Err()
 		case <-time.After(every):
 		}
-		runs, err := c.listRuns(ctx, label)
+		x, err := c.getRun(ctx, string(r.ID))
 		if errors.Is(err, errNotBuilt) {
 			c.note("%v; cannot follow run %s, going on", err, r.ID)
 			return nil
@@ -219,39 +237,27 @@ func (c *demoClient) waitRun(ctx context.Context, label string, r scoringRun, ti
 		if err != nil {
 			return err
 		}
-		for _, x := range runs {
-			if x.ID == r.ID {
-				last = x
-			}
-		}
+		last = x
 	}
 }
 
-// listRuns reads GET /v1/runs?period=…, a bare array of runs or {"runs": […]}.
-func (c *demoClient) listRuns(ctx context.Context, label string) ([]scoringRun, error) {
-	u := c.scorer + "/v1/runs?" + url.Values{"period": {label}}.Encode()
+// getRun reads GET /v1/runs/{id}: the run by its id, however many runs its
+// period has (the list is paged).
+func (c *demoClient) getRun(ctx context.Context, id string) (scoringRun, error) {
+	u := c.scorer + "/v1/runs/" + url.PathEscape(id)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return scoringRun{}, err
 	}
 	b, _, err := c.do(req, "application/json")
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return scoringRun{}, fmt.Errorf("GET %s: %w", u, err)
 	}
-	var runs []scoringRun
-	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("[")) {
-		err = json.Unmarshal(b, &runs)
-	} else {
-		var wrapped struct {
-			Runs []scoringRun `json:"runs"`
-		}
-		err = json.Unmarshal(b, &wrapped)
-		runs = wrapped.Runs
+	var run scoringRun
+	if err := json.Unmarshal(b, &run); err != nil {
+		return scoringRun{}, fmt.Errorf("GET %s: %w", u, err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
-	}
-	return runs, nil
+	return run, nil
 }
 
 // rankingPage is the JSON of GET /v1/rankings.
@@ -358,6 +364,12 @@ func (c *demoClient) do(req *http.Request, accept string) ([]byte, string, error
 		return nil, "", fmt.Errorf("read answer: %w", err)
 	}
 	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if err != nil || wait < 1 {
+			wait = 1
+		}
+		return nil, "", &errBusy{msg: truncate(b), retryAfter: time.Duration(min(wait, 60)) * time.Second}
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusNotImplemented:
 		return nil, "", fmt.Errorf("%w (%s: %s)", errNotBuilt, resp.Status, truncate(b))
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
@@ -365,6 +377,14 @@ func (c *demoClient) do(req *http.Request, accept string) ([]byte, string, error
 	}
 	return b, resp.Header.Get("Content-Type"), nil
 }
+
+// errBusy is a 429: come back after retryAfter.
+type errBusy struct {
+	msg        string
+	retryAfter time.Duration
+}
+
+func (e *errBusy) Error() string { return "429 Too Many Requests: " + e.msg }
 
 func truncate(b []byte) string {
 	s := strings.TrimSpace(string(b))

@@ -31,6 +31,8 @@ type fakeStack struct {
 	polls        int
 	reportUnit   string
 	unauthorized bool
+	// busy is how many run requests are answered 429 before one is taken.
+	busy int
 }
 
 const streetCSV = "rank,id,name,score,grade\n1,jx.nanhu.st06,城南街道,94.43,excellent\n2,jx.nanhu.st10,大桥镇,88.1,good\n,jx.nanhu.st99,新街道,,\n"
@@ -55,6 +57,15 @@ func (f *fakeStack) handler() http.Handler {
 		json.NewEncoder(w).Encode(v)
 	}
 	mux.HandleFunc("POST /v1/runs", auth(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		busy := f.busy > 0
+		f.busy--
+		f.mu.Unlock()
+		if busy {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "2 runs are in flight"})
+			return
+		}
 		var body struct{ Period string }
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Period != f.period {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad period"})
@@ -63,9 +74,9 @@ func (f *fakeStack) handler() http.Handler {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": "run-7", "period": f.period, "model": "kp-2026.1",
 			"as_of": "2026-11-23T16:00:00Z", "status": "running", "counts": map[string]int{"events": 0}})
 	}))
-	mux.HandleFunc("GET /v1/runs", auth(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("period") != f.period {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad period"})
+	mux.HandleFunc("GET /v1/runs/{id}", auth(func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") != "run-7" {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no run " + r.PathValue("id")})
 			return
 		}
 		f.mu.Lock()
@@ -73,14 +84,10 @@ func (f *fakeStack) handler() http.Handler {
 		polls := f.polls
 		f.mu.Unlock()
 		if polls < 2 {
-			// The wrapped shape first, then a bare array.
-			writeJSON(w, http.StatusOK, map[string]any{"runs": []map[string]any{{"id": "run-7", "status": "running"}}})
+			writeJSON(w, http.StatusOK, map[string]any{"id": "run-7", "status": "running"})
 			return
 		}
-		writeJSON(w, http.StatusOK, []map[string]any{
-			{"id": "run-6", "status": "done"},
-			{"id": "run-7", "period": f.period, "status": f.finalStatus, "error": "clickhouse went away", "counts": map[string]int{"events": 1234}},
-		})
+		writeJSON(w, http.StatusOK, map[string]any{"id": "run-7", "period": f.period, "status": f.finalStatus, "error": "clickhouse went away", "counts": map[string]int{"events": 1234}})
 	}))
 	mux.HandleFunc("GET /v1/rankings", auth(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -158,7 +165,7 @@ func startDemo(t *testing.T, f *fakeStack, extra ...string) (string, string, err
 }
 
 func TestDemo(t *testing.T) {
-	f := &fakeStack{t: t, period: lastCompleteQuarter(time.Now()), finalStatus: "done", cadreCSV: http.StatusNotFound, xlsx: http.StatusNotImplemented}
+	f := &fakeStack{t: t, period: lastCompleteQuarter(time.Now()), finalStatus: "done", cadreCSV: http.StatusNotFound, xlsx: http.StatusNotImplemented, busy: 1}
 	out, stdout, err := startDemo(t, f)
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +174,7 @@ func TestDemo(t *testing.T) {
 		t.Error("the demo did not send the token")
 	}
 	for _, want := range []string{
+		"the scorer is busy (",
 		"scoring run run-7 requested",
 		"run run-7 done",
 		`counts {"events":1234}`,

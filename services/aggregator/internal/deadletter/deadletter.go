@@ -35,28 +35,33 @@ type Letter struct {
 	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
-// List returns up to limit dead letters with a sequence above after, oldest first.
-func List(ctx context.Context, js jetstream.JetStream, after uint64, limit int) ([]Letter, error) {
+// List returns up to limit dead letters with a sequence above after, oldest
+// first, and how many the stream holds in all. Each letter is asked for as
+// the next one on the dead-letter subjects from a sequence, so the server
+// skips the letters replayed (deleted) since: a page costs one request per
+// letter it answers, however many were deleted before or between them.
+func List(ctx context.Context, js jetstream.JetStream, after uint64, limit int) ([]Letter, uint64, error) {
 	s, err := js.Stream(ctx, stream.DeadLetterStream)
 	if err != nil {
-		return nil, fmt.Errorf("dead-letter stream: %w", err)
+		return nil, 0, fmt.Errorf("dead-letter stream: %w", err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	letters := []Letter{}
-	for seq := max(after+1, info.State.FirstSeq); seq <= info.State.LastSeq && len(letters) < limit; seq++ {
-		m, err := s.GetMsg(ctx, seq)
+	for seq := max(after+1, info.State.FirstSeq); seq <= info.State.LastSeq && len(letters) < limit; {
+		m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(stream.DeadLetterSubjectPrefix+">"))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue // replayed and deleted
+			break // none left at or after seq
 		}
 		if err != nil {
-			return nil, fmt.Errorf("dead letter %d: %w", seq, err)
+			return nil, 0, fmt.Errorf("dead letter at or after %d: %w", seq, err)
 		}
 		letters = append(letters, toLetter(m))
+		seq = m.Sequence + 1
 	}
-	return letters, nil
+	return letters, info.State.Msgs, nil
 }
 
 func toLetter(m *jetstream.RawStreamMsg) Letter {

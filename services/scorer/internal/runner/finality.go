@@ -213,7 +213,7 @@ func (r *Runner) finalizeOne(ctx context.Context, m *scoring.Model, p period.Per
 		}
 	}
 	r.finality.Unlock()
-	run, _, err := r.StartWith(ctx, m, p.Label)
+	run, _, err := r.StartWhenFree(ctx, m, p.Label)
 	if err == nil {
 		r.scheduled.Inc()
 		r.log.Info("period due: running it once more to finalise it", "period", p.Label, "model", m.Version, "run", run.ID)

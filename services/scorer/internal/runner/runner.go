@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,6 +51,24 @@ type Runner struct {
 	finalAfter time.Duration
 	// finality keeps a run's end and a finalisation apart (finality.go).
 	finality sync.Mutex
+	// slots bounds the runs in flight (SetMaxRuns); nil: no bound.
+	slots chan struct{}
+	// lastTook is how long the newest run that ended took, in nanoseconds:
+	// the wait a refused request is told (ErrBusy).
+	lastTook atomic.Int64
+	inflight prometheus.Gauge
+	refused  prometheus.Counter
+}
+
+// ErrBusy means as many runs as the scorer may run at once are in flight
+// (SetMaxRuns); RetryAfter says when to ask again.
+type ErrBusy struct {
+	Max        int
+	RetryAfter time.Duration
+}
+
+func (e *ErrBusy) Error() string {
+	return fmt.Sprintf("the scorer runs at most %d at once and that many are in flight; try again in %s", e.Max, e.RetryAfter)
 }
 
 // New returns a runner.
@@ -69,7 +88,11 @@ func New(js jetstream.JetStream, st *store.Store, m *scoring.Model, barrierTimeo
 		Help: "When the newest run that ended done ended (Unix time); 0 while there is none."})
 	r.scheduled = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_scorer_scheduled_runs_total",
 		Help: "Runs started by the schedule (open periods) or to finalise a period past its grace."})
-	reg.MustRegister(r.runs, r.duration, r.indexed, r.lastDone, r.scheduled)
+	r.inflight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaoping_scorer_runs_in_flight",
+		Help: "Runs started and not ended yet."})
+	r.refused = prometheus.NewCounter(prometheus.CounterOpts{Name: "kaoping_scorer_runs_refused_total",
+		Help: "Requests for a run refused (429) because the most runs the scorer runs at once were in flight."})
+	reg.MustRegister(r.runs, r.duration, r.indexed, r.lastDone, r.scheduled, r.inflight, r.refused)
 	// Both statuses are exported from the start: increase() on a series
 	// that appears at 1 would miss the first failed run.
 	for _, s := range []string{store.StatusDone, store.StatusFailed} {
@@ -131,6 +154,16 @@ func (b streamBarrier) Stored(ctx context.Context) (uint64, error) {
 // (store.PeriodScan.PartitionRows); call it before the first run.
 func (r *Runner) SetPartitionRows(n int) { r.partitionRows = n }
 
+// SetMaxRuns bounds the runs in flight at once to n (0: no bound); call it
+// before the first run. A province's run takes a core and gigabytes for tens
+// of seconds: runs past the bound would only slow every run down and could
+// exhaust the memory.
+func (r *Runner) SetMaxRuns(n int) {
+	if n > 0 {
+		r.slots = make(chan struct{}, n)
+	}
+}
+
 // Model is the runner's default scoring model.
 func (r *Runner) Model() *scoring.Model { return r.model }
 
@@ -179,13 +212,68 @@ func (r *Runner) Start(ctx context.Context, label string) (store.Run, <-chan str
 // StartWith records a new run of the period label with model m and executes
 // it in the background; the returned channel closes when it has ended. The
 // run's instant is now and it sees every event the stream had acknowledged
-// by now. The model's file is stored first, so the run's results can be read
-// without it.
+// by now. While the most runs the scorer runs at once are in flight it
+// starts nothing and returns *ErrBusy (a request is answered 429: a queue
+// would hold the client's connection and hide the load).
 func (r *Runner) StartWith(ctx context.Context, m *scoring.Model, label string) (store.Run, <-chan struct{}, error) {
 	p, err := period.Parse(label, m.Location)
 	if err != nil {
 		return store.Run{}, nil, err
 	}
+	if r.slots != nil {
+		select {
+		case r.slots <- struct{}{}:
+		default:
+			r.refused.Inc()
+			return store.Run{}, nil, &ErrBusy{Max: cap(r.slots), RetryAfter: r.retryAfter()}
+		}
+	}
+	return r.start(ctx, m, p)
+}
+
+// StartWhenFree is StartWith that waits for a run to end while the most runs
+// are in flight, until ctx ends: the schedule and the finaliser queue behind
+// the runs in flight instead of being refused.
+func (r *Runner) StartWhenFree(ctx context.Context, m *scoring.Model, label string) (store.Run, <-chan struct{}, error) {
+	p, err := period.Parse(label, m.Location)
+	if err != nil {
+		return store.Run{}, nil, err
+	}
+	if r.slots != nil {
+		select {
+		case r.slots <- struct{}{}:
+		case <-ctx.Done():
+			return store.Run{}, nil, ctx.Err()
+		}
+	}
+	return r.start(ctx, m, p)
+}
+
+// retryAfter is how long a refused request is told to wait: as long as the
+// newest run that ended took, between 1 s and a minute (5 s before any).
+func (r *Runner) retryAfter() time.Duration {
+	took := time.Duration(r.lastTook.Load())
+	if took == 0 {
+		return 5 * time.Second
+	}
+	return min(max(took.Round(time.Second), time.Second), time.Minute)
+}
+
+// start starts the run of p with m once its slot is taken; the slot is given
+// back when the run ends, or at once when it cannot start. The model's file
+// is stored first, so the run's results can be read without it.
+func (r *Runner) start(ctx context.Context, m *scoring.Model, p period.Period) (_ store.Run, _ <-chan struct{}, err error) {
+	release := func() {
+		if r.slots != nil {
+			<-r.slots
+		}
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
+	label := p.Label
 	if _, saved := r.savedFiles.Load(m.SHA256); !saved {
 		if err := r.store.SaveModelFile(ctx, m.SHA256, m.Version, m.File); err != nil {
 			return store.Run{}, nil, err
@@ -212,9 +300,12 @@ func (r *Runner) StartWith(ctx context.Context, m *scoring.Model, label string) 
 	}
 	done := make(chan struct{})
 	r.inFlight.Add(1)
+	r.inflight.Inc()
 	go func() {
 		defer r.inFlight.Done()
 		defer close(done)
+		defer release()
+		defer r.inflight.Dec()
 		r.execute(context.WithoutCancel(ctx), m, run, p)
 	}()
 	return run, done, nil
@@ -274,6 +365,7 @@ func (r *Runner) execute(ctx context.Context, m *scoring.Model, run store.Run, p
 	}
 	r.runs.WithLabelValues(run.Status).Inc()
 	r.duration.Observe(time.Since(start).Seconds())
+	r.lastTook.Store(int64(time.Since(start)))
 }
 
 func (r *Runner) evaluate(ctx context.Context, m *scoring.Model, run store.Run, p period.Period) (string, error) {

@@ -32,7 +32,8 @@ func (r *Runner) Schedule(ctx context.Context, every time.Duration) {
 // month, quarter and year now is in, and those that ended but whose grace has
 // not passed (outcomes of their cases still come in). A period with a run in
 // flight is left to it. Periods past their grace are finalised by
-// FinalizeDue, which runs them once more. It returns the runs started.
+// FinalizeDue, which runs them once more. While the most runs are in flight
+// (SetMaxRuns) it waits for one to end. It returns the runs started.
 func (r *Runner) ScheduleOnce(ctx context.Context) ([]store.Run, error) {
 	var started []store.Run
 	for _, label := range openPeriods(r.now(), r.model.Location, r.finalAfter) {
@@ -47,7 +48,7 @@ func (r *Runner) ScheduleOnce(ctx context.Context) ([]store.Run, error) {
 		if st.isFinal || running(st.runs) {
 			continue
 		}
-		run, _, err := r.Start(ctx, label)
+		run, _, err := r.StartWhenFree(ctx, r.model, label)
 		if err != nil {
 			return started, fmt.Errorf("start a run of %s: %w", label, err)
 		}
