@@ -164,14 +164,16 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 	b := &batch{}
 	var deadline time.Time
 	for ctx.Err() == nil {
-		// A pull waits until it is full or expires, so the receiver asks
-		// often and briefly (100 ms idle, 20 ms while a batch is open): what
-		// came meanwhile is taken at once, not when a big pull fills.
-		wait := 100 * time.Millisecond
+		wait := a.opts.FlushInterval
 		if !deadline.IsZero() {
-			wait = min(max(time.Until(deadline), time.Millisecond), 20*time.Millisecond)
+			wait = max(time.Until(deadline), time.Millisecond)
 		}
-		fctx, cancel := context.WithTimeout(ctx, wait)
+		// A fetch waits at most until the batch is due, and no longer than ctx:
+		// a stop is not held up by a long flush interval. Not shorter: a pull
+		// that expires while the server sends it messages leaves them
+		// unacknowledged until the AckWait brings them back (pulls of at most
+		// 20 ms made make bench's HTTP path wait 3–4 s for its last messages).
+		fctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
 		// Never ask for less than the largest message: a pull whose byte limit a
 		// message exceeds would never deliver it.
 		fetched, err := a.consumer.FetchBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096), jetstream.FetchContext(fctx))
