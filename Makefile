@@ -31,9 +31,11 @@ endef
 # ClickHouse (18.16), which the tests and the local stack run as a plain
 # process; promtool (package prometheus), which checks the alert rules, their
 # unit tests, the scrape configuration and every service's /metrics; and
-# docker-compose (v1), which validates deploy/compose without a Docker engine.
-# A system service a package may start is stopped and disabled: ClickHouse's
-# would hold ports 9000 and 8123, Prometheus's 9090.
+# docker-compose (v1), which validates deploy/compose without a Docker engine;
+# and ZooKeeper (package zookeeper: its jars and zkServer.sh, no daemon), which
+# the ClickHouse cluster test (pkg/testkit StartClickHouseCluster) starts on a
+# free loopback port. A system service a package may start is stopped and
+# disabled: ClickHouse's would hold ports 9000 and 8123, Prometheus's 9090.
 deps:
 	@sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	apt() { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get "$$@"; }; \
@@ -49,12 +51,14 @@ deps:
 	else missing="$$missing clickhouse-server clickhouse-client"; fi; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
-	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool and docker-compose are installed"; exit 0; fi; \
+	[ -f /usr/share/zookeeper/bin/zkServer.sh ] || missing="$$missing zookeeper"; \
+	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool, docker-compose and ZooKeeper are installed"; exit 0; fi; \
 	echo "deps: installing$$missing"; \
 	apt update; \
 	apt install -y --no-install-recommends $$missing; \
 	stop_service clickhouse-server; \
-	stop_service prometheus
+	stop_service prometheus; \
+	stop_service zookeeper
 
 test: deps
 	@$(call each_module,$(GO) test -count=1 -timeout 10m ./...)

@@ -1,0 +1,150 @@
+package testkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// ClickHouseClusterName is the cluster's name in every server's
+// remote_servers, what a store is given as KAOPING_CLICKHOUSE_CLUSTER.
+const ClickHouseClusterName = "kaoping"
+
+// ClickHouseCluster is a ClickHouse cluster on loopback: one server per shard
+// (one replica each), all sharing one ZooKeeper, each with the cluster in its
+// remote_servers, its own {shard} and {replica} macros and the distributed
+// DDL queue, so replicated tables, Distributed tables and ON CLUSTER DDL
+// work as on a real cluster.
+type ClickHouseCluster struct {
+	Name      string
+	ZooKeeper *ZooKeeper
+	Nodes     []*ClickHouse
+}
+
+// StartClickHouseCluster starts ZooKeeper and one ClickHouse server per shard
+// (from the installed binaries, on free ports of 127.0.0.1); t.Cleanup stops
+// them all. Starting takes a few seconds per server.
+func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
+	t.Helper()
+	zk := StartZooKeeper(t)
+	bin, args, err := ClickHouseBinary()
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	c := &ClickHouseCluster{Name: ClickHouseClusterName, ZooKeeper: zk}
+	for attempt := 0; ; attempt++ {
+		// Every server must know every other's port before any starts.
+		ports, err := freePorts(2 * shards)
+		if err != nil {
+			t.Fatalf("testkit: %v", err)
+		}
+		c.Nodes = c.Nodes[:0]
+		err = nil
+		for i := range shards {
+			dir := t.TempDir()
+			var node *ClickHouse
+			node, err = launchClickHouse(dir, bin, args, ports[2*i:2*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, i)})
+			if err != nil {
+				break
+			}
+			t.Cleanup(node.Stop)
+			c.Nodes = append(c.Nodes, node)
+		}
+		if err == nil {
+			return c
+		}
+		for _, n := range c.Nodes {
+			n.Stop()
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 2 {
+			t.Fatalf("testkit: clickhouse cluster: %v", err)
+		}
+	}
+}
+
+// clusterConfig is the config.d of shard i (0-based): the ZooKeeper, the
+// cluster (every shard one replica, internal_replication so a Distributed
+// insert writes one replica and replication does the rest), the macros that
+// name this server's shard and replica, and the DDL queue of ON CLUSTER.
+func clusterConfig(zk string, ports []int, i int) string {
+	host, port, _ := net.SplitHostPort(zk)
+	var shards strings.Builder
+	for s := 0; s < len(ports)/2; s++ {
+		fmt.Fprintf(&shards, `
+            <shard>
+                <internal_replication>true</internal_replication>
+                <replica><host>127.0.0.1</host><port>%d</port></replica>
+            </shard>`, ports[2*s])
+	}
+	return fmt.Sprintf(`<?xml version="1.0"?>
+<yandex>
+    <zookeeper>
+        <node><host>%s</host><port>%s</port></node>
+        <session_timeout_ms>30000</session_timeout_ms>
+    </zookeeper>
+    <remote_servers>
+        <%s>%s
+        </%s>
+    </remote_servers>
+    <macros>
+        <shard>%02d</shard>
+        <replica>r%d</replica>
+    </macros>
+    <distributed_ddl>
+        <path>/clickhouse/task_queue/ddl</path>
+    </distributed_ddl>
+</yandex>
+`, host, port, ClickHouseClusterName, shards.String(), ClickHouseClusterName, i+1, i+1)
+}
+
+// Addr is the first server's native address: what a service is given (any
+// server of the cluster serves the Distributed tables).
+func (c *ClickHouseCluster) Addr() string { return c.Nodes[0].Addr }
+
+// NewDatabase returns a database name of its own for this test (created by
+// the store, ON CLUSTER); t.Cleanup drops it on every server.
+func (c *ClickHouseCluster) NewDatabase(t testing.TB) string {
+	t.Helper()
+	name := "test_" + strconv.FormatInt(c.Nodes[0].dbSeq.Add(1), 10)
+	t.Cleanup(func() {
+		for _, n := range c.Nodes {
+			select {
+			case <-n.exited:
+				continue
+			default:
+			}
+			conn, err := clickhouse.Open(n.Options("default"))
+			if err != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// The name is ours (test_<n>), never input.
+			_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name)
+			cancel()
+			_ = conn.Close()
+		}
+	})
+	return name
+}
+
+// Logs is the tail of every server's error log, for a failing test to show.
+func (c *ClickHouseCluster) Logs() string {
+	var b strings.Builder
+	for i, n := range c.Nodes {
+		fmt.Fprintf(&b, "--- shard %d ---\n%s\n", i+1, n.logTail())
+	}
+	if log, err := os.ReadFile(filepath.Join(c.ZooKeeper.Dir, "zookeeper.log")); err == nil && len(log) > 0 {
+		lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+		fmt.Fprintf(&b, "--- zookeeper ---\n%s\n", strings.Join(lines[max(0, len(lines)-20):], "\n"))
+	}
+	return b.String()
+}
