@@ -37,6 +37,11 @@ type Options struct {
 	// and peak memory, to system.query_log (the server needs a query_log
 	// section): what make bench-scale reads.
 	LogQueries bool
+	// Cluster, when set, is the ClickHouse cluster (a name in the servers'
+	// remote_servers) the schema lives on: every table a replicated local
+	// table on each shard behind a Distributed table of its name, every DDL
+	// ON CLUSTER (cluster.go). Empty: one server, plain tables.
+	Cluster string
 }
 
 // Store is an open connection to kaoping's database.
@@ -47,6 +52,8 @@ type Store struct {
 	log  *slog.Logger
 	// dupMu keeps one duplicate scan at a time (CatchUpDuplicates).
 	dupMu sync.Mutex
+	// cluster is set on a ClickHouse cluster (Options.Cluster).
+	cluster *cluster
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -64,6 +71,13 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 	if o.LogQueries {
 		settings["log_queries"] = 1
 	}
+	if o.Cluster != "" {
+		// An insert returns once every shard stored its rows: the
+		// aggregator acks, and the read barrier counts, only what is
+		// stored. (distributed_product_mode comes from the user's profile:
+		// checkCluster.)
+		settings["insert_distributed_sync"] = 1
+	}
 	return &clickhouse.Options{
 		Addr:        []string{o.Addr},
 		Auth:        clickhouse.Auth{Database: database, Username: user, Password: o.Password},
@@ -79,6 +93,9 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 func Open(ctx context.Context, o Options, log *slog.Logger, report func(error)) (*Store, error) {
 	if !identRE.MatchString(o.Database) {
 		return nil, fmt.Errorf("database name %q is not a plain identifier", o.Database)
+	}
+	if o.Cluster != "" && !identRE.MatchString(o.Cluster) {
+		return nil, fmt.Errorf("cluster name %q is not a plain identifier", o.Cluster)
 	}
 	var s *Store
 	err := backoff.Default.Retry(ctx, func(ctx context.Context) (err error) {
@@ -135,8 +152,12 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 	var n uint64
 	err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
 	if err == nil && n == 0 {
-		// The name is a plain identifier (checked by Open), never input.
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+		// The names are plain identifiers (checked by Open), never input.
+		if o.Cluster == "" {
+			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+		} else {
+			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database+" ON CLUSTER "+o.Cluster)
+		}
 	}
 	boot.Close()
 	if err != nil {
@@ -151,6 +172,13 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{conn: conn, db: o.Database, addr: o.Addr, log: log}
+	if o.Cluster != "" {
+		s.cluster = &cluster{name: o.Cluster, db: o.Database}
+		if err := s.checkCluster(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -180,7 +208,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrations table: %w", err)
 	}
 	if n == 0 {
-		if err := s.conn.Exec(ctx, qCreateMigrations); err != nil {
+		if err := s.ddl(ctx, qCreateMigrations); err != nil {
 			return fmt.Errorf("migrations table: %w", err)
 		}
 	}
@@ -207,7 +235,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		for _, stmt := range statements(string(b)) {
-			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(stmt, err) {
+			if err := s.ddl(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
 			}
 		}
@@ -279,7 +307,9 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.StringVar(&o.Password, "clickhouse-password", "", "ClickHouse password")
 	fs.DurationVar(&o.MaxExecutionTime, "clickhouse-max-execution-time", 5*time.Minute, "longest a query may run on the server")
 	fs.BoolVar(&o.LogQueries, "clickhouse-log-queries", false, "write every query, with its duration and peak memory, to system.query_log")
+	fs.StringVar(&o.Cluster, "clickhouse-cluster", "", "ClickHouse cluster (a name in remote_servers) the schema lives on: replicated tables, Distributed tables, DDL ON CLUSTER; empty: one server")
 	return map[string]string{
+		"clickhouse-cluster":            "KAOPING_CLICKHOUSE_CLUSTER",
 		"clickhouse-log-queries":        "KAOPING_CLICKHOUSE_LOG_QUERIES",
 		"clickhouse-addr":               "KAOPING_CLICKHOUSE_ADDR",
 		"clickhouse-database":           "KAOPING_CLICKHOUSE_DATABASE",

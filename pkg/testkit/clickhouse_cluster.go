@@ -43,7 +43,7 @@ func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 	c := &ClickHouseCluster{Name: ClickHouseClusterName, ZooKeeper: zk}
 	for attempt := 0; ; attempt++ {
 		// Every server must know every other's port before any starts.
-		ports, err := freePorts(2 * shards)
+		ports, err := freePorts(3 * shards)
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}
@@ -52,7 +52,7 @@ func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 		for i := range shards {
 			dir := t.TempDir()
 			var node *ClickHouse
-			node, err = launchClickHouse(dir, bin, args, ports[2*i:2*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, i)})
+			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, i), UsersD: ClusterProfile})
 			if err != nil {
 				break
 			}
@@ -74,16 +74,19 @@ func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 // clusterConfig is the config.d of shard i (0-based): the ZooKeeper, the
 // cluster (every shard one replica, internal_replication so a Distributed
 // insert writes one replica and replication does the rest), the macros that
-// name this server's shard and replica, and the DDL queue of ON CLUSTER.
+// name this server's shard and replica, the DDL queue of ON CLUSTER, and the
+// interserver port replication fetches parts on (a replicated table stays
+// inactive without it: its ALTERs never finish). ports holds three per shard:
+// native, HTTP, interserver.
 func clusterConfig(zk string, ports []int, i int) string {
 	host, port, _ := net.SplitHostPort(zk)
 	var shards strings.Builder
-	for s := 0; s < len(ports)/2; s++ {
+	for s := 0; s < len(ports)/3; s++ {
 		fmt.Fprintf(&shards, `
             <shard>
                 <internal_replication>true</internal_replication>
                 <replica><host>127.0.0.1</host><port>%d</port></replica>
-            </shard>`, ports[2*s])
+            </shard>`, ports[3*s])
 	}
 	return fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
@@ -99,12 +102,29 @@ func clusterConfig(zk string, ports []int, i int) string {
         <shard>%02d</shard>
         <replica>r%d</replica>
     </macros>
+    <interserver_http_host>127.0.0.1</interserver_http_host>
+    <interserver_http_port>%d</interserver_http_port>
     <distributed_ddl>
         <path>/clickhouse/task_queue/ddl</path>
     </distributed_ddl>
 </yandex>
-`, host, port, ClickHouseClusterName, shards.String(), ClickHouseClusterName, i+1, i+1)
+`, host, port, ClickHouseClusterName, shards.String(), ClickHouseClusterName, i+1, i+1, ports[3*i+2])
 }
+
+// ClusterProfile is what every user's profile needs on a cluster (as
+// deploy/clickhouse/cluster/users.d/cluster.xml gives it): every IN subquery
+// over a Distributed table GLOBAL. ClickHouse 18.16 takes a string setting
+// from a profile but not from clickhouse-go, so the store checks it instead
+// of sending it.
+const ClusterProfile = `<?xml version="1.0"?>
+<yandex>
+    <profiles>
+        <default>
+            <distributed_product_mode>global</distributed_product_mode>
+        </default>
+    </profiles>
+</yandex>
+`
 
 // Addr is the first server's native address: what a service is given (any
 // server of the cluster serves the Distributed tables).

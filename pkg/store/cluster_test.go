@@ -1,0 +1,141 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"kaoping/pkg/event"
+	"kaoping/pkg/store"
+	"kaoping/pkg/testkit"
+)
+
+// clusterStore opens a store on a two-shard ClickHouse cluster (its own
+// ZooKeeper and servers) in a database of its own.
+func clusterStore(t *testing.T, c *testkit.ClickHouseCluster, db string) *store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, store.Options{Addr: c.Addr(), Database: db, Cluster: c.Name, MaxExecutionTime: time.Minute},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatalf("open on the cluster: %v\n%s", err, c.Logs())
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestClusterSchemaByConfigurationAlone: with a cluster named, the plain
+// migrations become a replicated table on every shard behind a Distributed
+// table of each name (columns added by ALTER included, materialized ones
+// computed by the shards); two services migrating at once both succeed;
+// events land on the shard of their case, every copy of a case together; and
+// a rebuild swaps the rebuilt table in on every shard.
+func TestClusterSchemaByConfigurationAlone(t *testing.T) {
+	c := testkit.StartClickHouseCluster(t, 2)
+	db := c.NewDatabase(t)
+	var wg sync.WaitGroup
+	stores := make([]*store.Store, 2)
+	for i := range stores {
+		wg.Add(1)
+		go func() { defer wg.Done(); stores[i] = clusterStore(t, c, db) }()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	s := stores[0]
+	ctx := context.Background()
+	for i, n := range c.Nodes {
+		conn := n.Connect(t, "")
+		for _, tc := range []struct{ table, engine string }{
+			{"events", "Distributed"}, {"events_local", "ReplicatedMergeTree"},
+			{"scores_local", "ReplicatedMergeTree"}, {"schema_migrations", "Distributed"},
+		} {
+			var engine string
+			if err := conn.QueryRow(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = ?", db, tc.table).Scan(&engine); err != nil || engine != tc.engine {
+				t.Errorf("shard %d: %s is %q (%v), want %s", i+1, tc.table, engine, err, tc.engine)
+			}
+		}
+		var cols uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = 'events' AND name IN ('key_hash', 'case_hash')", db).Scan(&cols); err != nil || cols != 2 {
+			t.Errorf("shard %d: the Distributed events has %d of the hash columns (%v), want 2", i+1, cols, err)
+		}
+	}
+
+	var recs []event.Record
+	for i := range 200 {
+		caseID := fmt.Sprintf("C%03d", i%50)
+		recs = append(recs, event.Record{Source: "/h", ID: fmt.Sprint("e", i), Type: event.TypeComplaintResponded, CaseID: caseID, StreamSeq: uint64(i + 1)})
+	}
+	if err := s.InsertEvents(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	counts := make([]uint64, len(c.Nodes))
+	for i, n := range c.Nodes {
+		conn := n.Connect(t, db)
+		if err := conn.QueryRow(ctx, "SELECT count() FROM events_local").Scan(&counts[i]); err != nil {
+			t.Fatal(err)
+		}
+		var split uint64
+		// A case whose rows lie on this shard and on another would show
+		// fewer than its four rows here.
+		if err := conn.QueryRow(ctx, "SELECT count() FROM (SELECT case_id FROM events_local GROUP BY case_id HAVING count() != 4)").Scan(&split); err != nil || split != 0 {
+			t.Errorf("shard %d: %d cases split across shards (%v)", i+1, split, err)
+		}
+		var wrong uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM events_local WHERE key_hash != cityHash64(source, id) OR case_hash != cityHash64(case_id)").Scan(&wrong); err != nil || wrong != 0 {
+			t.Errorf("shard %d: %d rows with wrong hashes (%v)", i+1, wrong, err)
+		}
+	}
+	if counts[0] == 0 || counts[1] == 0 || counts[0]+counts[1] != 200 {
+		t.Fatalf("rows per shard %v: want 200 spread over both", counts)
+	}
+	if n, err := s.CountEvents(ctx); err != nil || n != 200 {
+		t.Fatalf("events through the Distributed table = %d, %v", n, err)
+	}
+
+	// A rebuild: the stream read again holds the first 150 events; the live
+	// aggregator stored the rest meanwhile.
+	r, err := s.BeginRebuild(ctx)
+	if err != nil {
+		t.Fatalf("begin rebuild: %v\n%s", err, c.Logs())
+	}
+	if err := r.Insert(ctx, recs[:150]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(ctx, 150, func(context.Context) error { return nil }); err != nil {
+		t.Fatalf("finish rebuild: %v\n%s", err, c.Logs())
+	}
+	if n, err := s.CountEvents(ctx); err != nil || n != 200 {
+		t.Fatalf("after the rebuild %d events (%v), want 200", n, err)
+	}
+	for i, n := range c.Nodes {
+		var left uint64
+		if err := n.Connect(t, "").QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name LIKE 'events_re%'", db).Scan(&left); err != nil || left != 0 {
+			t.Errorf("shard %d: %d rebuild tables left (%v)", i+1, left, err)
+		}
+	}
+	// And again: the second rebuild needs a ZooKeeper path of its own.
+	r, err = s.BeginRebuild(ctx)
+	if err != nil {
+		t.Fatalf("second rebuild: %v", err)
+	}
+	if err := r.Insert(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(ctx, 200, func(context.Context) error { return nil }); err != nil {
+		t.Fatalf("finish second rebuild: %v", err)
+	}
+	if n, err := s.CountEvents(ctx); err != nil || n != 200 {
+		t.Fatalf("after the second rebuild %d events (%v), want 200", n, err)
+	}
+	// A service started later migrates nothing and reads the same.
+	if n, err := clusterStore(t, c, db).CountEvents(ctx); err != nil || n != 200 {
+		t.Fatalf("a later store counts %d (%v)", n, err)
+	}
+}
