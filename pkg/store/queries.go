@@ -25,6 +25,9 @@ const qTableColumns = `SELECT name, type, default_kind, default_expression FROM 
 // hosts, and the profile's distributed_product_mode.
 const qClusterHosts = `SELECT count() FROM system.clusters WHERE cluster = ?`
 
+// qClusterDatabaseHosts counts the servers of a cluster that have a database.
+const qClusterDatabaseHosts = `SELECT count() FROM cluster(?, system.databases) WHERE name = ?`
+
 const qProductMode = `SELECT value FROM system.settings WHERE name = 'distributed_product_mode'`
 
 const qRecordMigration = `INSERT INTO schema_migrations (name, applied_ns)`

@@ -150,8 +150,23 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	var n uint64
-	err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
-	if err == nil && n == 0 {
+	missing := false
+	if o.Cluster == "" {
+		err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
+		missing = n == 0
+	} else {
+		// On a cluster the database must be on every server: one created
+		// by hand on a single server is completed ON CLUSTER.
+		var hosts uint64
+		if err = boot.QueryRow(ctx, qClusterHosts, o.Cluster).Scan(&hosts); err == nil && hosts == 0 {
+			err = fmt.Errorf("cluster %s is not in the server's remote_servers (KAOPING_CLICKHOUSE_CLUSTER)", o.Cluster)
+		}
+		if err == nil {
+			err = boot.QueryRow(ctx, qClusterDatabaseHosts, o.Cluster, o.Database).Scan(&n)
+		}
+		missing = n < hosts
+	}
+	if err == nil && missing {
 		// The names are plain identifiers (checked by Open), never input.
 		if o.Cluster == "" {
 			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
