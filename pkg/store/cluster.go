@@ -54,7 +54,7 @@ type cluster struct {
 }
 
 var (
-	reCreate   = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(\w+)\s*(\(.*\))\s*ENGINE\s*=\s*(\w*?)MergeTree\b\s*(\(([^()]*)\))?(.*)$`)
+	reCreate   = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(\w+)\s*(\(.*\))\s*ENGINE\s*=\s*(\w*?)MergeTree\b(\s*\(([^()]*)\))?(.*)$`)
 	reCreateAs = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(\w+)\s+AS\s+(\w+)\s*$`)
 	reAlter    = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(\w+)\s+(.*)$`)
 	reDrop     = regexp.MustCompile(`(?is)^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?(\w+)\s*$`)
