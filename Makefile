@@ -65,15 +65,17 @@ test: deps
 
 # lint: go vet and gofmt; promtool on the alert rules, their unit tests and
 # every service's /metrics (e2e TestMetrics starts them); docker-compose config
-# on deploy/compose; the Kubernetes manifests decoded strictly into the API's
-# types (deploy TestKubernetesManifests).
+# on deploy/compose, alone and with its ClickHouse cluster option; the
+# Kubernetes manifests and the cluster overlay decoded strictly into the API's
+# types (deploy TestKubernetesManifests, TestKubernetesClusterOverlay).
 lint: deps
 	@$(call each_module,$(GO) vet ./...)
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	@cd deploy/prometheus && promtool check rules rules/*.yml && promtool test rules tests/*.yml
 	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml is valid"
-	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestKubernetesManifests|TestNATSConfiguration)$$' .
+	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml -f deploy/compose/cluster.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml with cluster.yaml is valid"
+	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestComposeCluster|TestKubernetesManifests|TestKubernetesClusterOverlay|TestClusterProfile|TestNATSConfiguration)$$' .
 	@cd e2e && $(GO) test -count=1 -run '^TestMetrics$$' .
 
 # bench runs every Go benchmark, then the delivery bench of issue 12 (e2e,

@@ -29,9 +29,9 @@ import (
 //     Distributed table reads) and gives each new name its Distributed table.
 //
 // Queries and inserts are unchanged: they go to the Distributed tables. The
-// connection's settings (Options.clickhouse) make every IN subquery GLOBAL
-// and every insert synchronous; docs/operations.md ("ClickHouse cluster")
-// says why each query stays exact.
+// user's profile makes every IN subquery GLOBAL (checkCluster) and the
+// connection's settings every insert synchronous (Options.clickhouse);
+// docs/operations.md ("ClickHouse cluster") says why each query stays exact.
 
 // LocalSuffix ends the name of the replicated table behind each Distributed
 // table of a cluster.
@@ -100,6 +100,9 @@ func (c cluster) rewrite(stmt string) ([]step, error) {
 	q := func(t string) string { return c.db + "." + t }
 	if m := reCreate.FindStringSubmatch(stmt); m != nil {
 		ifNot, table, columns, variant, args, rest := m[1], m[2], m[3], m[4], m[6], m[7]
+		if strings.HasPrefix(strings.ToLower(variant), "replicated") {
+			return nil, fmt.Errorf("cluster: %s is replicated already: a migration names the plain engine, the cluster form replicates it", table)
+		}
 		local := table + LocalSuffix
 		engine := fmt.Sprintf("Replicated%sMergeTree('/clickhouse/tables/{shard}/%s/%s', '{replica}'", variant, c.db, local)
 		if strings.TrimSpace(args) != "" {

@@ -79,9 +79,14 @@ func TestClusterRewrite(t *testing.T) {
 			t.Errorf("%s:\n got  %q\n want %q", tc.stmt, got, tc.want)
 		}
 	}
-	for _, stmt := range []string{"CREATE TABLE m (x UInt8) ENGINE = Memory", "TRUNCATE TABLE events", "CREATE VIEW v AS SELECT 1"} {
-		if _, err := c.rewrite(stmt); err == nil || !strings.Contains(err.Error(), "no cluster form") {
-			t.Errorf("%s: %v, want no cluster form", stmt, err)
+	for stmt, want := range map[string]string{
+		"CREATE TABLE m (x UInt8) ENGINE = Memory": "no cluster form",
+		"TRUNCATE TABLE events":                    "no cluster form",
+		"CREATE VIEW v AS SELECT 1":                "no cluster form",
+		"CREATE TABLE r (x UInt8) ENGINE = ReplicatedMergeTree('/p', 'r') ORDER BY x": "replicated already",
+	} {
+		if _, err := c.rewrite(stmt); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", stmt, err, want)
 		}
 	}
 }
