@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // A ClickHouse cluster, chosen by configuration alone (Options.Cluster,
@@ -257,6 +259,20 @@ func (s *Store) checkCluster(ctx context.Context) error {
 		return fmt.Errorf("%w; it is %q", ErrClusterProfile, mode)
 	}
 	return nil
+}
+
+// replicasPerShard is the number of replicas of every shard of the cluster;
+// shards with different numbers are refused, since one insert quorum must
+// be every replica of whichever shard an insert lands on.
+func replicasPerShard(ctx context.Context, conn driver.Conn, cluster string) (uint64, error) {
+	var lo, hi uint64
+	if err := conn.QueryRow(ctx, qClusterReplicas, cluster).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("cluster %s: %w", cluster, err)
+	}
+	if lo != hi {
+		return 0, fmt.Errorf("cluster %s: its shards have from %d to %d replicas; kaoping needs the same number on every shard (an insert waits for all of them)", cluster, lo, hi)
+	}
+	return hi, nil
 }
 
 // distributedKey is the sharding key of an existing Distributed table.

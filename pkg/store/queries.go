@@ -28,6 +28,9 @@ const qClusterHosts = `SELECT count() FROM system.clusters WHERE cluster = ?`
 // qClusterDatabaseHosts counts the servers of a cluster that have a database.
 const qClusterDatabaseHosts = `SELECT count() FROM cluster(?, system.databases) WHERE name = ?`
 
+// qClusterReplicas is the fewest and the most replicas of a shard of a cluster.
+const qClusterReplicas = `SELECT min(n), max(n) FROM (SELECT shard_num, count() AS n FROM system.clusters WHERE cluster = ? GROUP BY shard_num)`
+
 const qProductMode = `SELECT value FROM system.settings WHERE name = 'distributed_product_mode'`
 
 const qRecordMigration = `INSERT INTO schema_migrations (name, applied_ns)`

@@ -58,7 +58,9 @@ type Store struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (o Options) clickhouse(database string) *clickhouse.Options {
+// clickhouse is the client's options for database; quorum, when above 1, is
+// the number of replicas an insert waits for (a cluster's replicas per shard).
+func (o Options) clickhouse(database string, quorum uint64) *clickhouse.Options {
 	user := o.Username
 	if user == "" {
 		user = "default"
@@ -77,6 +79,12 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 		// stored. (distributed_product_mode comes from the user's profile:
 		// checkCluster.)
 		settings["insert_distributed_sync"] = 1
+	}
+	if quorum > 1 {
+		// With replicas, an insert returns once every replica of its shard
+		// holds it: a Distributed read picks any replica, and one that had
+		// not fetched the part yet would miss an acknowledged event.
+		settings["insert_quorum"] = int(quorum)
 	}
 	return &clickhouse.Options{
 		Addr:        []string{o.Addr},
@@ -145,11 +153,11 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 	// create one (deploy/clickhouse: only the writer may) starts once it
 	// exists. The first connection is to system, which every user may use:
 	// a user may be allowed its own database only.
-	boot, err := clickhouse.Open(o.clickhouse("system"))
+	boot, err := clickhouse.Open(o.clickhouse("system", 0))
 	if err != nil {
 		return nil, err
 	}
-	var n uint64
+	var n, quorum uint64
 	missing := false
 	if o.Cluster == "" {
 		err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
@@ -163,6 +171,9 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 		}
 		if err == nil {
 			err = boot.QueryRow(ctx, qClusterDatabaseHosts, o.Cluster, o.Database).Scan(&n)
+		}
+		if err == nil {
+			quorum, err = replicasPerShard(ctx, boot, o.Cluster)
 		}
 		missing = n < hosts
 	}
@@ -178,7 +189,7 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create database: %w", err)
 	}
-	conn, err := clickhouse.Open(o.clickhouse(o.Database))
+	conn, err := clickhouse.Open(o.clickhouse(o.Database, quorum))
 	if err != nil {
 		return nil, err
 	}

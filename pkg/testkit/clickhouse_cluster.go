@@ -19,8 +19,8 @@ import (
 // remote_servers, what a store is given as KAOPING_CLICKHOUSE_CLUSTER.
 const ClickHouseClusterName = "kaoping"
 
-// ClickHouseCluster is a ClickHouse cluster on loopback: one server per shard
-// (one replica each), all sharing one ZooKeeper, each with the cluster in its
+// ClickHouseCluster is a ClickHouse cluster on loopback: one server per
+// replica of each shard, all sharing one ZooKeeper, each with the cluster in its
 // remote_servers, its own {shard} and {replica} macros and the distributed
 // DDL queue, so replicated tables, Distributed tables and ON CLUSTER DDL
 // work as on a real cluster.
@@ -35,6 +35,13 @@ type ClickHouseCluster struct {
 // them all. Starting takes a few seconds per server.
 func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 	t.Helper()
+	return StartClickHouseReplicas(t, shards, 1)
+}
+
+// StartClickHouseReplicas is StartClickHouseCluster with replicas servers per
+// shard: Nodes holds shard 1's replicas first, then shard 2's, and so on.
+func StartClickHouseReplicas(t testing.TB, shards, replicas int) *ClickHouseCluster {
+	t.Helper()
 	zk := StartZooKeeper(t)
 	bin, args, err := ClickHouseBinary()
 	if err != nil {
@@ -43,16 +50,16 @@ func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 	c := &ClickHouseCluster{Name: ClickHouseClusterName, ZooKeeper: zk}
 	for attempt := 0; ; attempt++ {
 		// Every server must know every other's port before any starts.
-		ports, err := freePorts(3 * shards)
+		ports, err := freePorts(3 * shards * replicas)
 		if err != nil {
 			t.Fatalf("testkit: %v", err)
 		}
 		c.Nodes = c.Nodes[:0]
 		err = nil
-		for i := range shards {
+		for i := range shards * replicas {
 			dir := t.TempDir()
 			var node *ClickHouse
-			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, i), UsersD: ClusterProfile})
+			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, replicas, i), UsersD: ClusterProfile})
 			if err != nil {
 				break
 			}
@@ -71,22 +78,26 @@ func StartClickHouseCluster(t testing.TB, shards int) *ClickHouseCluster {
 	}
 }
 
-// clusterConfig is the config.d of shard i (0-based): the ZooKeeper, the
+// clusterConfig is the config.d of server i (0-based; shard i/replicas): the ZooKeeper, the
 // cluster (every shard one replica, internal_replication so a Distributed
 // insert writes one replica and replication does the rest), the macros that
 // name this server's shard and replica, the DDL queue of ON CLUSTER, and the
 // interserver port replication fetches parts on (a replicated table stays
 // inactive without it: its ALTERs never finish). ports holds three per shard:
 // native, HTTP, interserver.
-func clusterConfig(zk string, ports []int, i int) string {
+func clusterConfig(zk string, ports []int, replicas, i int) string {
 	host, port, _ := net.SplitHostPort(zk)
 	var shards strings.Builder
-	for s := 0; s < len(ports)/3; s++ {
+	for s := 0; s < len(ports)/3/replicas; s++ {
 		fmt.Fprintf(&shards, `
             <shard>
-                <internal_replication>true</internal_replication>
-                <replica><host>127.0.0.1</host><port>%d</port></replica>
-            </shard>`, ports[3*s])
+                <internal_replication>true</internal_replication>`)
+		for r := range replicas {
+			fmt.Fprintf(&shards, `
+                <replica><host>127.0.0.1</host><port>%d</port></replica>`, ports[3*(s*replicas+r)])
+		}
+		fmt.Fprintf(&shards, `
+            </shard>`)
 	}
 	return fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
@@ -108,7 +119,7 @@ func clusterConfig(zk string, ports []int, i int) string {
         <path>/clickhouse/task_queue/ddl</path>
     </distributed_ddl>
 </yandex>
-`, host, port, ClickHouseClusterName, shards.String(), ClickHouseClusterName, i+1, i+1, ports[3*i+2])
+`, host, port, ClickHouseClusterName, shards.String(), ClickHouseClusterName, i/replicas+1, i+1, ports[3*i+2])
 }
 
 // ClusterProfile is what every user's profile needs on a cluster (as
