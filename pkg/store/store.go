@@ -182,7 +182,9 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 		if o.Cluster == "" {
 			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
 		} else {
-			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database+" ON CLUSTER "+o.Cluster)
+			// Both names checked by Open; nothing else is spliced in.
+			stmt := "CREATE DATABASE IF NOT EXISTS " + o.Database + " ON CLUSTER " + o.Cluster
+			err = boot.Exec(ctx, stmt)
 		}
 	}
 	boot.Close()

@@ -27,12 +27,14 @@ func TestClusterRunIsTheSingleServerRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	db := c.NewDatabase(t)
+	opened := time.Now()
 	onCluster, err := store.Open(ctx, store.Options{Addr: c.Addr(), Database: db, Cluster: c.Name, MaxExecutionTime: time.Minute},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatalf("open on the cluster: %v\n%s", err, c.Logs())
 	}
 	t.Cleanup(func() { onCluster.Close() })
+	t.Logf("the cluster's schema (every migration ON CLUSTER): %s", time.Since(opened).Round(time.Millisecond))
 	single := openStore(t)
 
 	m, err := scoring.LoadModel(scoring.DefaultVersion)
@@ -69,9 +71,14 @@ func TestClusterRunIsTheSingleServerRun(t *testing.T) {
 			t.Fatalf("shard %d holds %d events (%v): the comparison proves nothing", i+1, rows, err)
 		}
 	}
+	began := time.Now()
 	want := run(single, hwm, 0)
+	t.Logf("the run on one server: %s", time.Since(began).Round(time.Millisecond))
 	for _, partitionRows := range []int{0, 4000} {
-		if got := run(onCluster, hwm, partitionRows); got != want {
+		began := time.Now()
+		got := run(onCluster, hwm, partitionRows)
+		t.Logf("the run on the cluster, partition rows %d: %s", partitionRows, time.Since(began).Round(time.Millisecond))
+		if got != want {
 			t.Fatalf("partition rows %d: the cluster's run differs from the single server's:\n%s", partitionRows, firstDifference(got, want))
 		}
 	}
