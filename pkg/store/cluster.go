@@ -235,22 +235,15 @@ func (s *Store) ddl(ctx context.Context, stmt string) error {
 // lacks distributed_product_mode = global.
 var ErrClusterProfile = errors.New("the ClickHouse user's profile must set distributed_product_mode to global on a cluster (deploy/clickhouse/cluster/users.d/cluster.xml)")
 
-// checkCluster makes sure the server knows the cluster and that every IN
-// subquery over a Distributed table is GLOBAL: computed once over all shards
-// and sent to each, so no answer depends on which shard holds a row (a later
+// checkCluster makes sure that every IN subquery over a Distributed table is
+// GLOBAL (open found the cluster in remote_servers): computed once over all
+// shards and sent to each, so no answer depends on which shard holds a row (a later
 // copy of an event may name another case, and lie on another shard). The
 // setting is a string, which ClickHouse 18.16 takes from a profile but not
 // from clickhouse-go's settings, so it must come from the user's profile;
 // without it a query would fail (deny, the default) or read each shard's
 // rows only (local), never silently here.
 func (s *Store) checkCluster(ctx context.Context) error {
-	var hosts uint64
-	if err := s.conn.QueryRow(ctx, qClusterHosts, s.cluster.name).Scan(&hosts); err != nil {
-		return fmt.Errorf("cluster %s: %w", s.cluster.name, err)
-	}
-	if hosts == 0 {
-		return fmt.Errorf("cluster %s is not in the server's remote_servers (KAOPING_CLICKHOUSE_CLUSTER)", s.cluster.name)
-	}
 	var mode string
 	if err := s.conn.QueryRow(ctx, qProductMode).Scan(&mode); err != nil {
 		return fmt.Errorf("cluster %s: %w", s.cluster.name, err)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,6 +178,23 @@ func TestClusterSchemaByConfigurationAlone(t *testing.T) {
 	// A service started later migrates nothing and reads the same.
 	if n, err := clusterStore(t, c, db).CountEvents(ctx); err != nil || n != 201 {
 		t.Fatalf("a later store counts %d (%v)", n, err)
+	}
+
+	// Without the profile's GLOBAL a store refuses to start, saying why;
+	// with a cluster the server does not know, too.
+	if err := os.Remove(filepath.Join(c.Nodes[0].Dir, "users.d", "kaoping-profile.xml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Nodes[0].Connect(t, "").Exec(ctx, "SYSTEM RELOAD CONFIG"); err != nil {
+		t.Fatal(err)
+	}
+	for cluster, want := range map[string]string{c.Name: "distributed_product_mode", "nowhere": "not in the server's remote_servers"} {
+		short, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := store.Open(short, store.Options{Addr: c.Addr(), Database: db, Cluster: cluster}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("cluster %s: open = %v, want an error naming %q", cluster, err, want)
+		}
 	}
 }
 
