@@ -33,10 +33,12 @@ endef
 # unit tests, the scrape configuration and every service's /metrics; and
 # docker-compose (v1), which validates deploy/compose without a Docker engine;
 # chromium and fonts-noto-cjk, which the browser tests of the pages drive
-# headless (the Chinese must render), and libreoffice-calc, which converts the
-# XLSX downloads in a test to prove a spreadsheet program opens them.
-# A system service a package may start is stopped and disabled: ClickHouse's
-# would hold ports 9000 and 8123, Prometheus's 9090.
+# headless (the Chinese must render), libreoffice-calc, which converts the
+# XLSX downloads in a test to prove a spreadsheet program opens them, and
+# ZooKeeper (package zookeeper: its jars and zkServer.sh, no daemon), which
+# the ClickHouse cluster test (pkg/testkit StartClickHouseCluster) starts on a
+# free loopback port. A system service a package may start is stopped and
+# disabled: ClickHouse's would hold ports 9000 and 8123, Prometheus's 9090.
 deps:
 	@sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	apt() { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get "$$@"; }; \
@@ -55,12 +57,14 @@ deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing="$$missing fonts-noto-cjk"; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-calc"; \
-	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool, docker-compose, chromium, fonts-noto-cjk and libreoffice-calc are installed"; exit 0; fi; \
+	[ -f /usr/share/zookeeper/bin/zkServer.sh ] || missing="$$missing zookeeper"; \
+	if [ -z "$$missing" ]; then echo "deps: ClickHouse, promtool, docker-compose, chromium, fonts-noto-cjk, libreoffice-calc and ZooKeeper are installed"; exit 0; fi; \
 	echo "deps: installing$$missing"; \
 	apt update; \
 	apt install -y --no-install-recommends $$missing; \
 	stop_service clickhouse-server; \
-	stop_service prometheus
+	stop_service prometheus; \
+	stop_service zookeeper
 
 # KAOPING_REQUIRE_BROWSER: deps installed chromium and LibreOffice, so the
 # browser and spreadsheet tests fail rather than skip should they be missing.
@@ -69,15 +73,17 @@ test: deps
 
 # lint: go vet and gofmt; promtool on the alert rules, their unit tests and
 # every service's /metrics (e2e TestMetrics starts them); docker-compose config
-# on deploy/compose; the Kubernetes manifests decoded strictly into the API's
-# types (deploy TestKubernetesManifests).
+# on deploy/compose, alone and with its ClickHouse cluster option; the
+# Kubernetes manifests and the cluster overlay decoded strictly into the API's
+# types (deploy TestKubernetesManifests, TestKubernetesClusterOverlay).
 lint: deps
 	@$(call each_module,$(GO) vet ./...)
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	@cd deploy/prometheus && promtool check rules rules/*.yml && promtool test rules tests/*.yml
 	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml is valid"
-	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestKubernetesManifests|TestNATSConfiguration)$$' .
+	@docker-compose --project-directory deploy/compose -f deploy/compose/compose.yaml -f deploy/compose/cluster.yaml config -q && echo "docker-compose config: deploy/compose/compose.yaml with cluster.yaml is valid"
+	@cd deploy && $(GO) test -count=1 -run '^(TestPrometheusConfig|TestCompose|TestComposeCluster|TestKubernetesManifests|TestKubernetesClusterOverlay|TestClusterProfile|TestNATSConfiguration)$$' .
 	@cd e2e && $(GO) test -count=1 -run '^TestMetrics$$' .
 
 # bench runs every Go benchmark, then the delivery bench of issue 12 (e2e,

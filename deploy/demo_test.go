@@ -34,6 +34,9 @@ type demo struct {
 	records        []event.Record
 	run            store.Run
 	eval           *scoring.Evaluation
+	// asOf, when set, is the run's instant (and its end, a second later),
+	// so two demos can be compared; otherwise now.
+	asOf time.Time
 }
 
 // loadDemo generates the simulator's quarter (`simulator generate`), stores
@@ -42,17 +45,37 @@ type demo struct {
 func loadDemo(t *testing.T) *demo {
 	t.Helper()
 	ch := testkit.SharedClickHouse(t)
+	return loadDemoOn(t, generateDemo(t), ch.Addr, ch.NewDatabase(t), "", time.Time{})
+}
+
+// loadDemoOn stores records in database at addr (on the ClickHouse cluster
+// named cluster, when set) and scores them.
+func loadDemoOn(t *testing.T, records []event.Record, addr, database, cluster string, asOf time.Time) *demo {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d := &demo{addr: ch.Addr, database: ch.NewDatabase(t)}
-	st, err := store.Open(ctx, store.Options{Addr: d.addr, Database: d.database, MaxExecutionTime: time.Minute},
+	d := &demo{addr: addr, database: database, records: records, asOf: asOf}
+	st, err := store.Open(ctx, store.Options{Addr: d.addr, Database: d.database, Cluster: cluster, MaxExecutionTime: time.Minute},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	d.store = st
+	if err := st.InsertEvents(ctx, d.records); err != nil {
+		t.Fatal(err)
+	}
+	d.score(t, ctx)
+	return d
+}
 
+// generateDemo is the simulator's quarter (`simulator generate`) as the
+// aggregator stores it, one stream sequence per event.
+func generateDemo(t *testing.T) []event.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var records []event.Record
 	cmd := exec.CommandContext(ctx, "go", "run", "./services/simulator", "generate", "--period", demoPeriod, "--complaints", demoComplaints)
 	cmd.Dir = ".."
 	var stderr bytes.Buffer
@@ -77,19 +100,15 @@ func loadDemo(t *testing.T) *demo {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.records = append(d.records, r)
+		records = append(records, r)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.records) < 10000 {
-		t.Fatalf("the simulator generated %d events; a quarter has more", len(d.records))
+	if len(records) < 10000 {
+		t.Fatalf("the simulator generated %d events; a quarter has more", len(records))
 	}
-	if err := st.InsertEvents(ctx, d.records); err != nil {
-		t.Fatal(err)
-	}
-	d.score(t, ctx)
-	return d
+	return records
 }
 
 // score runs the model over the stored quarter at now and stores the run and
@@ -109,7 +128,10 @@ func (d *demo) score(t *testing.T, ctx context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	asOf := time.Now()
+	asOf, ended := d.asOf, d.asOf.Add(time.Second)
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
 	d.eval = scoring.Evaluate(m, p, asOf.UnixNano(), records)
 	d.run = store.Run{ID: "0190-demo-run", Period: demoPeriod, Model: m.Version, ModelSHA256: m.SHA256, Kind: "ordinary",
 		AsOfNs: asOf.UnixNano(), HighWater: hw, Status: store.StatusRunning, Counts: "{}", UpdatedNs: asOf.UnixNano()}
@@ -128,7 +150,10 @@ func (d *demo) score(t *testing.T, ctx context.Context) {
 	if err := d.store.SaveScores(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
-	d.run.Status, d.run.UpdatedNs = store.StatusDone, time.Now().UnixNano()
+	if d.asOf.IsZero() {
+		ended = time.Now()
+	}
+	d.run.Status, d.run.UpdatedNs = store.StatusDone, ended.UnixNano()
 	if err := d.store.SaveRun(ctx, d.run); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +73,50 @@ func eventsStream(t *testing.T, js jetstream.JetStream) (*jetstream.StreamInfo, 
 		return nil, err
 	}
 	return st.Info(ctx)
+}
+
+// TestStackOnAClickHouseCluster runs the real binaries on a ClickHouse
+// cluster of two shards (ZooKeeper and two 18.16 servers on loopback),
+// chosen by configuration alone (KAOPING_CLICKHOUSE_CLUSTER), and on one
+// server, with the same events through ingest, JetStream and the aggregator:
+// the street rankings are the same, and stay so after `aggregator rebuild`
+// on the cluster.
+func TestStackOnAClickHouseCluster(t *testing.T) {
+	c := testkit.StartClickHouseCluster(t, 2)
+	onCluster := startStackOn(t, c.Nodes[0], "KAOPING_CLICKHOUSE_CLUSTER="+c.Name)
+	single := startStack(t)
+	batches := crashQuarter()
+	for _, s := range []*stack{onCluster, single} {
+		for _, b := range batches {
+			s.sendUntilStored(b)
+		}
+		s.waitCaughtUp(time.Minute)
+		s.runPeriod("2026Q3")
+	}
+	want := single.rankingRows("2026Q3", "street")
+	if got := onCluster.rankingRows("2026Q3", "street"); got != want || len(want) < 100 {
+		t.Fatalf("street rankings on the cluster:\n got %s\nwant %s", got, want)
+	}
+	// Both shards hold events: the Distributed table spread them.
+	db := ""
+	for _, kv := range onCluster.env {
+		if v, ok := strings.CutPrefix(kv, "KAOPING_CLICKHOUSE_DATABASE="); ok {
+			db = v
+		}
+	}
+	for i, n := range c.Nodes {
+		var rows uint64
+		if err := n.Connect(t, db).QueryRow(context.Background(), "SELECT count() FROM events_local").Scan(&rows); err != nil || rows < 3000 {
+			t.Fatalf("shard %d holds %d events (%v)", i+1, rows, err)
+		}
+	}
+	cmd := exec.Command(filepath.Join(binaries(t), "aggregator"), "rebuild")
+	cmd.Env = onCluster.env
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "rebuilt the events table") {
+		t.Fatalf("rebuild on the cluster: %v\n%s\n%s", err, out, c.Logs())
+	}
+	onCluster.runPeriod("2026Q3")
+	if got := onCluster.rankingRows("2026Q3", "street"); got != want {
+		t.Fatalf("street rankings after the rebuild on the cluster:\n got %s\nwant %s", got, want)
+	}
 }

@@ -81,7 +81,7 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 	st.Queries = append(st.Queries, QueryStat{Name: "duplicate-index", Took: time.Since(start)})
 
 	start = time.Now()
-	plan, err := s.planCases(s.queryCtx(ctx, scan, "sizes", nil), p, highWater, scan.PartitionRows)
+	plan, err := s.planCases(ctx, scan, p, highWater)
 	if err != nil {
 		return st, err
 	}

@@ -16,11 +16,15 @@ type caseQuery struct {
 }
 
 // planCases sizes each family by the rows that place its cases in the period
-// and splits the big ones into partitions of their case hashes.
-func (s *Store) planCases(ctx context.Context, p period.Period, highWater uint64, partitionRows int) ([]caseQuery, error) {
+// and splits the big ones into partitions of their case hashes. Each query
+// has a name of its own (sizes, cut-<family>): a query id is free again only
+// once the server has let the query go, which on a cluster's Distributed
+// table can come after its last row reached the client.
+func (s *Store) planCases(ctx context.Context, scan PeriodScan, p period.Period, highWater uint64) ([]caseQuery, error) {
+	partitionRows := scan.PartitionRows
 	start, end := p.StartNs(), p.EndNs()
 	var defining [4]uint64
-	if err := s.conn.QueryRow(ctx, qPeriodCases, start, end, start, end, start, end, p.Label, highWater).
+	if err := s.conn.QueryRow(s.queryCtx(ctx, scan, "sizes", nil), qPeriodCases, start, end, start, end, start, end, p.Label, highWater).
 		Scan(&defining[0], &defining[1], &defining[2], &defining[3]); err != nil {
 		return nil, fmt.Errorf("size the cases of %s: %w", p.Label, err)
 	}
@@ -31,7 +35,7 @@ func (s *Store) planCases(ctx context.Context, p period.Period, highWater uint64
 		if f.kind == event.KindReview {
 			member = []any{p.Label}
 		}
-		cuts, err := s.cuts(ctx, f, member, highWater, int(defining[i]), parts)
+		cuts, err := s.cuts(s.queryCtx(ctx, scan, "cut-"+string(f.kind), nil), f, member, highWater, int(defining[i]), parts)
 		if err != nil {
 			return nil, err
 		}

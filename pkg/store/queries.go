@@ -15,6 +15,24 @@ const qDatabaseExists = `SELECT count() FROM system.databases WHERE name = ?`
 
 const qMigrationsTableExists = `SELECT count() FROM system.tables WHERE database = ? AND name = 'schema_migrations'`
 
+// The engine (with its arguments and clauses) and the columns of a table, as
+// a cluster's DDL copies them (cluster.go).
+const qTableEngine = `SELECT engine_full FROM system.tables WHERE database = ? AND name = ?`
+
+const qTableColumns = `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = ? AND table = ?`
+
+// What a store on a cluster checks at start (cluster.go): the cluster's
+// hosts, and the profile's distributed_product_mode.
+const qClusterHosts = `SELECT count() FROM system.clusters WHERE cluster = ?`
+
+// qClusterDatabaseHosts counts the servers of a cluster that have a database.
+const qClusterDatabaseHosts = `SELECT count() FROM cluster(?, system.databases) WHERE name = ?`
+
+// qClusterReplicas is the fewest and the most replicas of a shard of a cluster.
+const qClusterReplicas = `SELECT min(n), max(n) FROM (SELECT shard_num, count() AS n FROM system.clusters WHERE cluster = ? GROUP BY shard_num)`
+
+const qProductMode = `SELECT value FROM system.settings WHERE name = 'distributed_product_mode'`
+
 const qRecordMigration = `INSERT INTO schema_migrations (name, applied_ns)`
 
 // eventColumns is the column list of events, in the order of event.Record.

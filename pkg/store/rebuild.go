@@ -19,7 +19,7 @@ type Rebuild struct {
 // whole stream again), so a rebuild can always be run again.
 func (s *Store) BeginRebuild(ctx context.Context) (*Rebuild, error) {
 	for _, q := range []string{qDropRebuild, qDropOld, qCreateRebuild} {
-		if err := s.conn.Exec(ctx, q); err != nil {
+		if err := s.ddl(ctx, q); err != nil {
 			return nil, fmt.Errorf("begin rebuild: %w", err)
 		}
 	}
@@ -43,7 +43,7 @@ func (r *Rebuild) Finish(ctx context.Context, upTo uint64, settled func(ctx cont
 	if err := r.s.conn.Exec(ctx, qCopyNewer, upTo); err != nil {
 		return fmt.Errorf("finish rebuild: copy newer events: %w", err)
 	}
-	if err := r.s.conn.Exec(ctx, qSwap); err != nil {
+	if err := r.s.ddl(ctx, qSwap); err != nil {
 		return fmt.Errorf("finish rebuild: swap: %w", err)
 	}
 	if err := settled(ctx); err != nil {
@@ -52,7 +52,7 @@ func (r *Rebuild) Finish(ctx context.Context, upTo uint64, settled func(ctx cont
 	if err := r.s.conn.Exec(ctx, qCopyLatest, upTo); err != nil {
 		return fmt.Errorf("finish rebuild: copy the latest events (events_replaced is kept): %w", err)
 	}
-	if err := r.s.conn.Exec(ctx, qDropOld); err != nil {
+	if err := r.s.ddl(ctx, qDropOld); err != nil {
 		return fmt.Errorf("finish rebuild: drop the replaced table: %w", err)
 	}
 	return nil

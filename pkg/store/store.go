@@ -37,6 +37,11 @@ type Options struct {
 	// and peak memory, to system.query_log (the server needs a query_log
 	// section): what make bench-scale reads.
 	LogQueries bool
+	// Cluster, when set, is the ClickHouse cluster (a name in the servers'
+	// remote_servers) the schema lives on: every table a replicated local
+	// table on each shard behind a Distributed table of its name, every DDL
+	// ON CLUSTER (cluster.go). Empty: one server, plain tables.
+	Cluster string
 }
 
 // Store is an open connection to kaoping's database.
@@ -47,11 +52,15 @@ type Store struct {
 	log  *slog.Logger
 	// dupMu keeps one duplicate scan at a time (CatchUpDuplicates).
 	dupMu sync.Mutex
+	// cluster is set on a ClickHouse cluster (Options.Cluster).
+	cluster *cluster
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (o Options) clickhouse(database string) *clickhouse.Options {
+// clickhouse is the client's options for database; quorum, when above 1, is
+// the number of replicas an insert waits for (a cluster's replicas per shard).
+func (o Options) clickhouse(database string, quorum uint64) *clickhouse.Options {
 	user := o.Username
 	if user == "" {
 		user = "default"
@@ -63,6 +72,19 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 	settings := clickhouse.Settings{"max_execution_time": int(met.Seconds())}
 	if o.LogQueries {
 		settings["log_queries"] = 1
+	}
+	if o.Cluster != "" {
+		// An insert returns once every shard stored its rows: the
+		// aggregator acks, and the read barrier counts, only what is
+		// stored. (distributed_product_mode comes from the user's profile:
+		// checkCluster.)
+		settings["insert_distributed_sync"] = 1
+	}
+	if quorum > 1 {
+		// With replicas, an insert returns once every replica of its shard
+		// holds it: a Distributed read picks any replica, and one that had
+		// not fetched the part yet would miss an acknowledged event.
+		settings["insert_quorum"] = int(quorum)
 	}
 	return &clickhouse.Options{
 		Addr:        []string{o.Addr},
@@ -79,6 +101,9 @@ func (o Options) clickhouse(database string) *clickhouse.Options {
 func Open(ctx context.Context, o Options, log *slog.Logger, report func(error)) (*Store, error) {
 	if !identRE.MatchString(o.Database) {
 		return nil, fmt.Errorf("database name %q is not a plain identifier", o.Database)
+	}
+	if o.Cluster != "" && !identRE.MatchString(o.Cluster) {
+		return nil, fmt.Errorf("cluster name %q is not a plain identifier", o.Cluster)
 	}
 	var s *Store
 	err := backoff.Default.Retry(ctx, func(ctx context.Context) (err error) {
@@ -128,21 +153,45 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 	// create one (deploy/clickhouse: only the writer may) starts once it
 	// exists. The first connection is to system, which every user may use:
 	// a user may be allowed its own database only.
-	boot, err := clickhouse.Open(o.clickhouse("system"))
+	boot, err := clickhouse.Open(o.clickhouse("system", 0))
 	if err != nil {
 		return nil, err
 	}
-	var n uint64
-	err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
-	if err == nil && n == 0 {
-		// The name is a plain identifier (checked by Open), never input.
-		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+	var n, quorum uint64
+	missing := false
+	if o.Cluster == "" {
+		err = boot.QueryRow(ctx, qDatabaseExists, o.Database).Scan(&n)
+		missing = n == 0
+	} else {
+		// On a cluster the database must be on every server: one created
+		// by hand on a single server is completed ON CLUSTER.
+		var hosts uint64
+		if err = boot.QueryRow(ctx, qClusterHosts, o.Cluster).Scan(&hosts); err == nil && hosts == 0 {
+			err = fmt.Errorf("cluster %s is not in the server's remote_servers (KAOPING_CLICKHOUSE_CLUSTER)", o.Cluster)
+		}
+		if err == nil {
+			err = boot.QueryRow(ctx, qClusterDatabaseHosts, o.Cluster, o.Database).Scan(&n)
+		}
+		if err == nil {
+			quorum, err = replicasPerShard(ctx, boot, o.Cluster)
+		}
+		missing = n < hosts
+	}
+	if err == nil && missing {
+		// The names are plain identifiers (checked by Open), never input.
+		if o.Cluster == "" {
+			err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+		} else {
+			// Both names checked by Open; nothing else is spliced in.
+			stmt := "CREATE DATABASE IF NOT EXISTS " + o.Database + " ON CLUSTER " + o.Cluster
+			err = boot.Exec(ctx, stmt)
+		}
 	}
 	boot.Close()
 	if err != nil {
 		return nil, fmt.Errorf("create database: %w", err)
 	}
-	conn, err := clickhouse.Open(o.clickhouse(o.Database))
+	conn, err := clickhouse.Open(o.clickhouse(o.Database, quorum))
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +200,13 @@ func open(ctx context.Context, o Options, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{conn: conn, db: o.Database, addr: o.Addr, log: log}
+	if o.Cluster != "" {
+		s.cluster = &cluster{name: o.Cluster, db: o.Database}
+		if err := s.checkCluster(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -180,7 +236,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrations table: %w", err)
 	}
 	if n == 0 {
-		if err := s.conn.Exec(ctx, qCreateMigrations); err != nil {
+		if err := s.ddl(ctx, qCreateMigrations); err != nil {
 			return fmt.Errorf("migrations table: %w", err)
 		}
 	}
@@ -207,7 +263,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		for _, stmt := range statements(string(b)) {
-			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(stmt, err) {
+			if err := s.ddl(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
 			}
 		}
@@ -279,7 +335,9 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) map[string]string {
 	fs.StringVar(&o.Password, "clickhouse-password", "", "ClickHouse password")
 	fs.DurationVar(&o.MaxExecutionTime, "clickhouse-max-execution-time", 5*time.Minute, "longest a query may run on the server")
 	fs.BoolVar(&o.LogQueries, "clickhouse-log-queries", false, "write every query, with its duration and peak memory, to system.query_log")
+	fs.StringVar(&o.Cluster, "clickhouse-cluster", "", "ClickHouse cluster (a name in remote_servers) the schema lives on: replicated tables, Distributed tables, DDL ON CLUSTER; empty: one server")
 	return map[string]string{
+		"clickhouse-cluster":            "KAOPING_CLICKHOUSE_CLUSTER",
 		"clickhouse-log-queries":        "KAOPING_CLICKHOUSE_LOG_QUERIES",
 		"clickhouse-addr":               "KAOPING_CLICKHOUSE_ADDR",
 		"clickhouse-database":           "KAOPING_CLICKHOUSE_DATABASE",

@@ -66,6 +66,13 @@ type ClickHouseOptions struct {
 	// for connections that ask to log their queries (log_queries=1), as
 	// benchmarks need.
 	LogQueries bool
+	// ConfigD, when set, is written as config.d/kaoping.xml beside the
+	// server's config, which the server merges into it (as an operator adds
+	// a cluster's remote_servers, macros and zookeeper sections).
+	ConfigD string
+	// UsersD, when set, is written as users.d/kaoping-profile.xml beside the
+	// server's users.xml, merged into it (profile settings a cluster needs).
+	UsersD string
 }
 
 // StartClickHouseWith is StartClickHouse with options.
@@ -344,6 +351,22 @@ func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseO
 		}
 		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
 			return nil, fmt.Errorf("clickhouse %s: %w", f.name, err)
+		}
+	}
+	if o.ConfigD != "" {
+		if err := os.MkdirAll(filepath.Join(dir, "config.d"), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "config.d", "kaoping.xml"), []byte(o.ConfigD), 0o644); err != nil {
+			return nil, fmt.Errorf("clickhouse config.d: %w", err)
+		}
+	}
+	if o.UsersD != "" {
+		if err := os.MkdirAll(filepath.Join(dir, "users.d"), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "users.d", "kaoping-profile.xml"), []byte(o.UsersD), 0o644); err != nil {
+			return nil, fmt.Errorf("clickhouse users.d: %w", err)
 		}
 	}
 	// Logs from an earlier attempt would confuse the diagnosis of this one.

@@ -1,0 +1,47 @@
+package testkit
+
+import (
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"context"
+	"testing"
+	"time"
+)
+
+// TestClickHouseCluster: two servers as two shards on one ZooKeeper run
+// ON CLUSTER DDL, replicated tables and a Distributed table over them, and a
+// row inserted through the Distributed table lands on the shard its key
+// names.
+func TestClickHouseCluster(t *testing.T) {
+	c := StartClickHouseCluster(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn := c.Nodes[0].Connect(t, "")
+	for _, q := range []string{
+		"CREATE DATABASE IF NOT EXISTS probe ON CLUSTER kaoping",
+		"CREATE TABLE probe.t_local ON CLUSTER kaoping (k UInt64) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/probe/t_local', '{replica}') ORDER BY k",
+		"CREATE TABLE probe.t ON CLUSTER kaoping AS probe.t_local ENGINE = Distributed(kaoping, probe, t_local, k)",
+	} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v\n%s", q, err, c.Logs())
+		}
+	}
+	if err := conn.Exec(clickhouseSync(ctx), "INSERT INTO probe.t SELECT number FROM system.numbers LIMIT 10"); err != nil {
+		t.Fatal(err)
+	}
+	var total uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM probe.t").Scan(&total); err != nil || total != 10 {
+		t.Fatalf("distributed count = %d, %v; want 10", total, err)
+	}
+	for i, n := range c.Nodes {
+		var local uint64
+		if err := n.Connect(t, "").QueryRow(ctx, "SELECT count() FROM probe.t_local").Scan(&local); err != nil || local != 5 {
+			t.Errorf("shard %d holds %d rows (%v), want 5 (k modulo 2)", i+1, local, err)
+		}
+	}
+}
+
+// clickhouseSync makes a Distributed insert return once every shard stored it.
+func clickhouseSync(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
+}
