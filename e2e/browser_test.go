@@ -16,23 +16,9 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
-)
 
-// requireBrowser finds a program the browser tests need. Missing, the test
-// skips with a clear message, unless KAOPING_REQUIRE_BROWSER is set (make
-// test runs make deps first, which installs them): then it fails.
-func requireBrowser(t *testing.T, program, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(program)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("KAOPING_REQUIRE_BROWSER") != "" {
-		t.Fatalf("%s is not installed (KAOPING_REQUIRE_BROWSER is set): run make deps (Debian package %s)", program, debianPackage)
-	}
-	t.Skipf("%s is not installed: run make deps (Debian package %s), or set KAOPING_REQUIRE_BROWSER to make this a failure", program, debianPackage)
-	return ""
-}
+	"kaoping/pkg/testkit"
+)
 
 // screenshotDir is where the browser test saves its screenshots: out/screenshots
 // of the checkout (not committed), so a person can look at them.
@@ -54,7 +40,7 @@ const viewerToken = "street-lead-token"
 // unit, open its report, download the XLSX and check its cells; then sign in
 // as the viewer of one street and see only its subtree.
 func TestBrowser(t *testing.T) {
-	chromium := requireBrowser(t, "chromium", "chromium")
+	chromium := testkit.RequireProgram(t, "chromium", "chromium")
 	s := startStack(t, "KAOPING_SOURCES="+localRegistry(t),
 		"KAOPING_TOKENS="+devToken+"=dev:admin,"+viewerToken+"=lead:viewer:jx.nanhu.st03")
 	pub := exec.Command(filepath.Join(binaries(t), "simulator"), "publish", "--period", "2026Q3", "--complaints", "400")

@@ -8,29 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// requireProgram finds a program a test needs. Missing, the test skips with a
-// clear message, unless KAOPING_REQUIRE_BROWSER is set (make test sets it
-// after make deps installed them): then it fails.
-func requireProgram(t *testing.T, program, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(program)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("KAOPING_REQUIRE_BROWSER") != "" {
-		t.Fatalf("%s is not installed (KAOPING_REQUIRE_BROWSER is set): run make deps (Debian package %s)", program, debianPackage)
-	}
-	t.Skipf("%s is not installed: run make deps (Debian package %s), or set KAOPING_REQUIRE_BROWSER to make this a failure", program, debianPackage)
-	return ""
-}
+	"kaoping/pkg/testkit"
+)
 
 // TestXLSXOpensInLibreOffice: LibreOffice Calc, headless, converts the
 // ranking download and the report's workbook to CSV, and the cells are those
 // the api wrote, as shown (Chinese headers, number formats).
 func TestXLSXOpensInLibreOffice(t *testing.T) {
-	soffice := requireProgram(t, "soffice", "libreoffice-calc")
+	soffice := testkit.RequireProgram(t, "soffice", "libreoffice-calc")
 	f := newFixture(t)
 	f.storePlacedRun("run-q2", "2026Q2")
 	dir := t.TempDir()

@@ -53,10 +53,8 @@ func runDiff(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFu
 			obs.Fail(w, req, log, err)
 			return
 		}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(d); err != nil {
+		b, err := encodeDiff(d)
+		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
 		}
@@ -65,11 +63,11 @@ func runDiff(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFu
 			if against != nil {
 				againstID = against.ID
 			}
-			if err := st.SaveDiff(ctx, run.ID, againstID, b.Bytes()); err != nil {
+			if err := st.SaveDiff(ctx, run.ID, againstID, b); err != nil {
 				log.Warn("diff not stored; it is made again next time", "run", run.ID, "err", err)
 			}
 		}
-		writeJSONBody(w, b.Bytes())
+		writeJSONBody(w, b)
 	}
 }
 
@@ -115,18 +113,28 @@ func whatIf(w http.ResponseWriter, req *http.Request, r *runner.Runner, st *stor
 		obs.Fail(w, req, log, err)
 		return
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
+	b, err := encodeDiff(d)
+	if err != nil {
 		obs.Fail(w, req, log, err)
 		return
 	}
-	writeJSONBody(w, b.Bytes())
+	writeJSONBody(w, b)
 }
 
 func writeJSONBody(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// encodeDiff writes a diff as JSON, names and reasons as they are (no HTML
+// escapes: 「<」 in a name stays itself).
+func encodeDiff(d any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
