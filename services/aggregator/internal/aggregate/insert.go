@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"kaoping/pkg/backoff"
 	"kaoping/pkg/event"
 )
 
@@ -63,7 +64,7 @@ func (a *Aggregator) insert(ctx context.Context, b *batch, idx []int) error {
 		} else {
 			a.log.Warn("ClickHouse refused the batch; retrying", "events", n, "err", excerpt(err.Error()), "attempt", refusals)
 		}
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return fmt.Errorf("insert %d events: %w", n, ctx.Err())
 		}
 		wait = min(2*wait, 5*time.Second)
@@ -77,15 +78,4 @@ func (a *Aggregator) refuse(b *batch, i int, err error) {
 		d.dead = append(d.dead, deadLetter(b.msgs[i].Subject(), r.StreamSeq, int(r.MsgPos), r.Type, []byte(r.Raw), "ClickHouse refused the insert: "+err.Error()))
 	}
 	d.records, d.refused = nil, true
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
