@@ -193,15 +193,7 @@ func waitRows(t *testing.T, conn driver.Conn, n int, within time.Duration) {
 func sdkToQueryable(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (float64, int64, float64) {
 	s := startBench(t, ch, "aggregator")
 	conn := ch.Connect(t, s.db)
-	nc, err := nats.Connect("nats://" + s.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := connectJetStream(t, "nats://"+s.nats)
 	bySource := map[string][]event.Event{}
 	for _, e := range events {
 		bySource[e.Source] = append(bySource[e.Source], e)
@@ -232,7 +224,7 @@ func sdkToQueryable(t *testing.T, ch *testkit.ClickHouse, events []event.Event) 
 
 	start = time.Now()
 	rebuild := startProc(t, "aggregator", s.env, "rebuild")
-	err = <-rebuild.done
+	err := <-rebuild.done
 	rebuild.done <- err // for the cleanup, which waits for the exit too
 	if err != nil {
 		t.Fatalf("rebuild: %v\n%s", err, rebuild.out)
@@ -404,15 +396,7 @@ func baseline(t *testing.T, ch *testkit.ClickHouse, events []event.Event) float6
 func freshness(t *testing.T, ch *testkit.ClickHouse, rate int, during time.Duration) (p50, p99 time.Duration, mem int64) {
 	s := startBench(t, ch, "aggregator")
 	conn := ch.Connect(t, s.db)
-	nc, err := nats.Connect("nats://" + s.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := connectJetStream(t, "nats://"+s.nats)
 	v, err := event.NewValidator()
 	if err != nil {
 		t.Fatal(err)

@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
 )
@@ -133,15 +130,7 @@ func TestSoak(t *testing.T) {
 	lastN, lastAt := int64(0), start
 	cpu := func(name string) float64 { return cpuSeconds(pids[name]) }
 	lastCPU := map[string]float64{"ingest": cpu("ingest"), "aggregator": cpu("aggregator"), "natsd": cpu("natsd"), "clickhouse": cpu("clickhouse")}
-	nc, err := nats.Connect("nats://" + s.nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := connectJetStream(t, "nats://"+s.nats)
 	tick := time.NewTicker(10 * time.Second)
 	for done := false; !done; {
 		select {

@@ -84,14 +84,21 @@ type stack struct {
 // connectNATS returns a JetStream handle on the stack's NATS, closed by t.Cleanup.
 func (s *stack) connectNATS() jetstream.JetStream {
 	s.t.Helper()
-	nc, err := nats.Connect(s.natsURL)
+	return connectJetStream(s.t, s.natsURL)
+}
+
+// connectJetStream returns a JetStream handle on the NATS at url, its
+// connection closed by t.Cleanup.
+func connectJetStream(t testing.TB, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	s.t.Cleanup(nc.Close)
+	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return js
 }

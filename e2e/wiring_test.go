@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
 )
@@ -91,15 +88,7 @@ func TestSharedStreamSettingsAgree(t *testing.T) {
 		startProc(t, svc, append(env, "KAOPING_"+strings.ToUpper(svc)+"_ADDR="+addr))
 		waitStatus(t, "http://"+addr+"/readyz", 200, 60*time.Second)
 	}
-	nc, err := nats.Connect("nats://" + natsAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := connectJetStream(t, "nats://"+natsAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := js.Stream(ctx, stream.EventsStream)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +15,6 @@ import (
 	"kaoping/pkg/testkit"
 	"kaoping/pkg/wire"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the aggregator's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLogsHoldNoEventBodies: the aggregator logs every event it
 // dead-letters with its reason, and never the event: not a value a source
@@ -53,7 +33,7 @@ func TestLogsHoldNoEventBodies(t *testing.T) {
 		"KAOPING_CLICKHOUSE_DATABASE": ch.NewDatabase(t), "KAOPING_AGGREGATOR_ADDR": testkit.FreeAddr(t),
 		"KAOPING_AGGREGATOR_FLUSH_INTERVAL": "50ms",
 	}
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"aggregator"}, func(k string) string { return env[k] }, logs) }()

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,24 +26,6 @@ import (
 	"kaoping/pkg/testkit"
 	"kaoping/pkg/wire"
 )
-
-// lockedBuffer is the stdout of run, written by the service's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -62,7 +43,7 @@ func startRun(t *testing.T, args []string, env map[string]string) (string, func(
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, append([]string{"ingest", "--addr", addr}, args...), envOf(env), out) }()
 	stopped := false

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -83,24 +82,6 @@ func TestHelpListsEverySetting(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the server goroutine writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunServesStreams starts natsd as the local stack does, checks that it
 // becomes ready with kaoping's streams declared and reports them in /metrics,
 // keeps a stored message across a restart, and stops on cancel.
@@ -110,7 +91,7 @@ func TestRunServesStreams(t *testing.T) {
 	env := map[string]string{"KAOPING_NATSD_STORE_DIR": store}
 	start := func() (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
-		logs := &syncBuffer{}
+		logs := &testkit.Buffer{}
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, []string{"natsd", "--addr", addr, "--http-addr", httpAddr}, func(k string) string { return env[k] }, logs)
@@ -184,7 +165,7 @@ func TestRunServesStreams(t *testing.T) {
 	}
 }
 
-func waitReadyz(t *testing.T, httpAddr string, done <-chan error, logs *syncBuffer) {
+func waitReadyz(t *testing.T, httpAddr string, done <-chan error, logs *testkit.Buffer) {
 	t.Helper()
 	testkit.Eventually(t, 20*time.Second, func() error {
 		select {

@@ -63,7 +63,7 @@ func TestRunWithUsers(t *testing.T) {
 	addr, httpAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	env := map[string]string{"KAOPING_NATSD_CONFIG": "../../deploy/nats/kaoping.conf", "KAOPING_NATS_PASSWORD": "pw-natsd"}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"natsd", "--addr", addr, "--http-addr", httpAddr, "--store-dir", t.TempDir()}, func(k string) string { return env[k] }, logs)
@@ -104,7 +104,7 @@ func TestRunWithUsers(t *testing.T) {
 	t.Setenv(stream.PasswordVar("review"), "")
 	os.Unsetenv(stream.PasswordVar("review"))
 	err = run(context.Background(), []string{"natsd", "--addr", testkit.FreeAddr(t), "--http-addr", testkit.FreeAddr(t), "--store-dir", t.TempDir()},
-		func(k string) string { return env[k] }, &syncBuffer{})
+		func(k string) string { return env[k] }, &testkit.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "KAOPING_NATS_PASSWORD_REVIEW") {
 		t.Errorf("natsd with a password missing: %v", err)
 	}
