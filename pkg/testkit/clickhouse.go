@@ -34,12 +34,15 @@ type ClickHouse struct {
 	// Dir holds config.xml, users.xml, the data directory and the logs.
 	Dir string
 
-	opts    ClickHouseOptions
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed once the process has been reaped
-	waitErr error         // set before exited is closed
-	stop    sync.Once
-	dbSeq   atomic.Int64
+	opts     ClickHouseOptions
+	mu       sync.Mutex // guards cmd and stopping against a revival
+	cmd      *exec.Cmd
+	stopping bool
+	revived  atomic.Int32
+	exited   chan struct{} // closed once the process has been reaped for good
+	waitErr  error         // set before exited is closed
+	stop     sync.Once
+	dbSeq    atomic.Int64
 }
 
 // How long a server may take to answer /ping, and to stop after SIGTERM.
@@ -73,7 +76,18 @@ type ClickHouseOptions struct {
 	// UsersD, when set, is written as users.d/kaoping-profile.xml beside the
 	// server's users.xml, merged into it (profile settings a cluster needs).
 	UsersD string
+	// Revive starts the server again, on the same ports and data, when it
+	// dies without being stopped (at most maxRevivals times). The test
+	// server, ClickHouse 18.16, sometimes crashes in its ZooKeeper client
+	// (a NULL read in zkutil::ZooKeeper::createImpl, seen in CI on a loaded
+	// machine); a cluster's tests are about kaoping's schema and queries, so
+	// its servers come back as an operator's supervisor would bring them.
+	// Each revival is written to the server's stdout.log (see Logs).
+	Revive bool
 }
+
+// maxRevivals bounds Revive: a server that keeps dying is a failure to see.
+const maxRevivals = 3
 
 // StartClickHouseWith is StartClickHouse with options.
 func StartClickHouseWith(t testing.TB, o ClickHouseOptions) *ClickHouse {
@@ -247,18 +261,29 @@ func (c *ClickHouse) Stop() {
 			return
 		default:
 		}
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		c.mu.Lock()
+		c.stopping = true
+		proc := c.cmd.Process
+		c.mu.Unlock()
+		_ = proc.Signal(syscall.SIGTERM)
 		select {
 		case <-c.exited:
 		case <-time.After(clickHouseStopTimeout):
-			_ = c.cmd.Process.Kill()
+			_ = proc.Kill()
 			<-c.exited
 		}
 	})
 }
 
 // Pid is the server's process id.
-func (c *ClickHouse) Pid() int { return c.cmd.Process.Pid }
+func (c *ClickHouse) Pid() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cmd.Process.Pid
+}
+
+// Revivals is how many times Revive started the server again.
+func (c *ClickHouse) Revivals() int { return int(c.revived.Load()) }
 
 // ClickHouseBinary returns the command that runs a ClickHouse server:
 // clickhouse-server, or `clickhouse server` where only the single binary of
@@ -323,17 +348,31 @@ func (c *ClickHouse) Restart(t testing.TB) {
 		_, p, _ := net.SplitHostPort(addr)
 		ports[i], _ = strconv.Atoi(p)
 	}
-	again, err := launchClickHouse(c.Dir, bin, args, ports, c.opts)
-	if err != nil {
+	// The same value lives on: callers hold c.
+	c.stop = sync.Once{}
+	if err := c.launch(bin, args, ports); err != nil {
 		t.Fatalf("testkit: restart clickhouse: %v", err)
 	}
-	// The same value lives on: callers hold c.
-	c.cmd, c.exited, c.waitErr = again.cmd, again.exited, nil
-	c.stop = sync.Once{}
 	t.Cleanup(c.Stop)
 }
 
 func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseOptions) (*ClickHouse, error) {
+	c := &ClickHouse{
+		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
+		HTTPAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
+		Dir:      dir,
+		opts:     o,
+	}
+	if err := c.launch(bin, args, ports); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// launch writes the configuration into c.Dir and starts the server on ports
+// (native, HTTP), returning once it answers /ping.
+func (c *ClickHouse) launch(bin string, args []string, ports []int) error {
+	dir, o := c.Dir, c.opts
 	cfg := clickHouseConfig{
 		Dir:        dir,
 		DataDir:    filepath.Join(dir, "data") + "/",
@@ -347,26 +386,26 @@ func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseO
 	}{{"config.xml", configTemplate}, {"users.xml", usersTemplate}} {
 		var b bytes.Buffer
 		if err := f.tmpl.Execute(&b, cfg); err != nil {
-			return nil, fmt.Errorf("clickhouse %s: %w", f.name, err)
+			return fmt.Errorf("clickhouse %s: %w", f.name, err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
-			return nil, fmt.Errorf("clickhouse %s: %w", f.name, err)
+			return fmt.Errorf("clickhouse %s: %w", f.name, err)
 		}
 	}
 	if o.ConfigD != "" {
 		if err := os.MkdirAll(filepath.Join(dir, "config.d"), 0o755); err != nil {
-			return nil, err
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, "config.d", "kaoping.xml"), []byte(o.ConfigD), 0o644); err != nil {
-			return nil, fmt.Errorf("clickhouse config.d: %w", err)
+			return fmt.Errorf("clickhouse config.d: %w", err)
 		}
 	}
 	if o.UsersD != "" {
 		if err := os.MkdirAll(filepath.Join(dir, "users.d"), 0o755); err != nil {
-			return nil, err
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, "users.d", "kaoping-profile.xml"), []byte(o.UsersD), 0o644); err != nil {
-			return nil, fmt.Errorf("clickhouse users.d: %w", err)
+			return fmt.Errorf("clickhouse users.d: %w", err)
 		}
 	}
 	// Logs from an earlier attempt would confuse the diagnosis of this one.
@@ -375,24 +414,24 @@ func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseO
 	}
 	out, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse stdout log: %w", err)
+		return fmt.Errorf("clickhouse stdout log: %w", err)
 	}
 
-	c := &ClickHouse{
-		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.TCPPort)),
-		HTTPAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
-		Dir:      dir,
-		exited:   make(chan struct{}),
-		opts:     o,
+	command := func() *exec.Cmd {
+		cmd := exec.Command(bin, append(args, "--config-file="+filepath.Join(dir, "config.xml"))...)
+		cmd.Dir = dir
+		cmd.Stdout = out
+		cmd.Stderr = out
+		// Pdeathsig fires when the thread that started the child exits, not
+		// the process: the child is started and waited for on one locked
+		// thread, which therefore lives exactly as long as the test binary or
+		// the server.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		return cmd
 	}
-	c.cmd = exec.Command(bin, append(args, "--config-file="+filepath.Join(dir, "config.xml"))...)
-	c.cmd.Dir = dir
-	c.cmd.Stdout = out
-	c.cmd.Stderr = out
-	// Pdeathsig fires when the thread that started the child exits, not the
-	// process: the child is started and waited for on one locked thread, which
-	// therefore lives exactly as long as the test binary or the server.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	c.mu.Lock()
+	c.cmd, c.exited, c.waitErr, c.stopping = command(), make(chan struct{}), nil, false
+	c.mu.Unlock()
 	started := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
@@ -401,24 +440,51 @@ func launchClickHouse(dir, bin string, args []string, ports []int, o ClickHouseO
 			return
 		}
 		started <- nil
-		c.waitErr = c.cmd.Wait()
+		cmd := c.cmd
+		for {
+			err := cmd.Wait()
+			if cmd = c.revive(command, err, out); cmd == nil {
+				c.waitErr = err
+				break
+			}
+		}
 		_ = out.Close()
 		close(c.exited)
 	}()
 	if err := <-started; err != nil {
 		_ = out.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return fmt.Errorf("start %s: %w", bin, err)
 	}
 
 	if err := c.waitReady(clickHouseReadyTimeout); err != nil {
 		c.Stop()
 		tail := c.logTail()
 		if strings.Contains(tail, "Address already in use") {
-			return nil, fmt.Errorf("clickhouse: %w: %v", errPortTaken, err)
+			return fmt.Errorf("clickhouse: %w: %v", errPortTaken, err)
 		}
-		return nil, fmt.Errorf("clickhouse in %s: %v\n--- tail of its logs ---\n%s", dir, err, tail)
+		return fmt.Errorf("clickhouse in %s: %v\n--- tail of its logs ---\n%s", dir, err, tail)
 	}
-	return c, nil
+	return nil
+}
+
+// revive starts the server again after it died with err, when Revive asks
+// for it and nobody stopped it; it returns the running command, or nil when
+// the exit is final.
+func (c *ClickHouse) revive(command func() *exec.Cmd, err error, log *os.File) *exec.Cmd {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.opts.Revive || c.stopping || c.revived.Load() >= maxRevivals {
+		return nil
+	}
+	c.revived.Add(1)
+	fmt.Fprintf(log, "testkit: the server died unasked (%v): starting it again (revival %d of at most %d)\n", err, c.revived.Load(), maxRevivals)
+	cmd := command()
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(log, "testkit: start again: %v\n", err)
+		return nil
+	}
+	c.cmd = cmd
+	return cmd
 }
 
 // waitReady polls /ping until the server answers Ok., it exits, or timeout.

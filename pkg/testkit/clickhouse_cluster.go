@@ -59,7 +59,7 @@ func StartClickHouseReplicas(t testing.TB, shards, replicas int) *ClickHouseClus
 		for i := range shards * replicas {
 			dir := t.TempDir()
 			var node *ClickHouse
-			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, replicas, i), UsersD: ClusterProfile})
+			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, replicas, i), UsersD: ClusterProfile, Revive: true})
 			if err != nil {
 				break
 			}
@@ -67,6 +67,13 @@ func StartClickHouseReplicas(t testing.TB, shards, replicas int) *ClickHouseClus
 			c.Nodes = append(c.Nodes, node)
 		}
 		if err == nil {
+			t.Cleanup(func() {
+				for i, n := range c.Nodes {
+					if r := n.Revivals(); r > 0 {
+						t.Logf("testkit: cluster server %d died and was started again %d time(s):\n%s", i+1, r, n.logTail())
+					}
+				}
+			})
 			return c
 		}
 		for _, n := range c.Nodes {

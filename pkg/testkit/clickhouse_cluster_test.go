@@ -1,11 +1,14 @@
 package testkit
 
 import (
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"context"
+	"errors"
+	"fmt"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // TestClickHouseCluster: two servers as two shards on one ZooKeeper run
@@ -38,6 +41,35 @@ func TestClickHouseCluster(t *testing.T) {
 		if err := n.Connect(t, "").QueryRow(ctx, "SELECT count() FROM probe.t_local").Scan(&local); err != nil || local != 5 {
 			t.Errorf("shard %d holds %d rows (%v), want 5 (k modulo 2)", i+1, local, err)
 		}
+	}
+
+	// A server that dies unasked (as 18.16 sometimes does in its ZooKeeper
+	// client) comes back on its data and ports.
+	n := c.Nodes[1]
+	pid := n.Pid()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, time.Minute, func() error {
+		if n.Pid() == pid {
+			return errors.New("not started again yet")
+		}
+		var local uint64
+		conn, err := clickhouse.Open(n.Options(""))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if err := conn.QueryRow(ctx, "SELECT count() FROM probe.t_local").Scan(&local); err != nil {
+			return err
+		}
+		if local != 5 {
+			return fmt.Errorf("shard 2 holds %d rows after its revival, want 5", local)
+		}
+		return nil
+	})
+	if n.Revivals() != 1 {
+		t.Errorf("revivals = %d, want 1", n.Revivals())
 	}
 }
 
