@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/period"
@@ -29,32 +33,78 @@ func (s *Store) insertEvents(ctx context.Context, insert string, chunks [][]even
 	if err != nil {
 		return fmt.Errorf("prepare events batch: %w", err)
 	}
-	each := func(f func(i int, r *event.Record)) {
-		i := 0
-		for _, c := range chunks {
-			for j := range c {
-				f(i, &c[j])
-				i++
+	block := make([]*event.Record, 0, min(n, insertBlockRows))
+	sent := 0
+	flush := func() error {
+		if err := appendBlock(batch, block, sent == 0); err != nil {
+			_ = batch.Abort()
+			return fmt.Errorf("%w (block of %d events)", err, len(block))
+		}
+		sent += len(block)
+		block = block[:0]
+		if sent == n {
+			return nil
+		}
+		if err := batch.Flush(); err != nil {
+			_ = batch.Abort()
+			return fmt.Errorf("insert %d events: send a block: %w", n, err)
+		}
+		return nil
+	}
+	for _, c := range chunks {
+		for j := range c {
+			if block = append(block, &c[j]); len(block) == insertBlockRows {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	if len(block) > 0 {
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert %d events: %w", n, err)
+	}
+	return nil
+}
+
+// insertBlockRows is the most records encoded at once. A larger insert is
+// sent as blocks of this many in one INSERT, which the server gathers into one
+// part (min_insert_block_size_rows): ClickHouse pays much of its insert cost
+// per part (storing 196,000 events as 20 inserts of 10,000 cost it 0.9–1.8 s
+// of CPU, as one insert 0.4 s), while the client's column buffers stay the
+// size of a block and serve every block.
+const insertBlockRows = 10000
+
+// appendBlock appends records to the batch's columns, a slice per column and
+// no per-value boxing (the aggregator's hot path); fresh is true for the
+// first block of a batch, whose columns are still empty.
+func appendBlock(batch driver.Batch, records []*event.Record, fresh bool) error {
+	n := len(records)
 	strs := func(f func(*event.Record) string) []string {
 		out := make([]string, n)
-		each(func(i int, r *event.Record) { out[i] = f(r) })
+		for i, r := range records {
+			out[i] = f(r)
+		}
 		return out
 	}
 	ints := func(f func(*event.Record) int64) []int64 {
 		out := make([]int64, n)
-		each(func(i int, r *event.Record) { out[i] = f(r) })
+		for i, r := range records {
+			out[i] = f(r)
+		}
 		return out
 	}
 	seqs, pos, resolved, rating := make([]uint64, n), make([]uint32, n), make([]uint8, n), make([]uint8, n)
-	each(func(i int, r *event.Record) {
+	for i, r := range records {
 		seqs[i], pos[i], rating[i] = r.StreamSeq, r.MsgPos, r.Rating
 		if r.Resolved {
 			resolved[i] = 1
 		}
-	})
+	}
 	// In the order of eventColumns.
 	columns := []any{
 		strs(func(r *event.Record) string { return r.Source }),
@@ -89,16 +139,45 @@ func (s *Store) insertEvents(ctx context.Context, insert string, chunks [][]even
 		strs(func(r *event.Record) string { return r.Score }),
 		strs(func(r *event.Record) string { return r.Raw }),
 	}
+	if fresh {
+		reserveStrings(batch.Columns(), columns)
+	}
 	for i, col := range columns {
 		if err := batch.Column(i).Append(col); err != nil {
-			_ = batch.Abort()
-			return fmt.Errorf("append column %d of %d events: %w", i, n, err)
+			return fmt.Errorf("append column %d: %w", i, err)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert %d events: %w", n, err)
-	}
 	return nil
+}
+
+// reserveStrings gives each String column of a fresh batch the capacity its
+// values need before they are appended. A column's buffer otherwise grows by
+// append, copying its bytes some four times over (Go grows large slices by a
+// quarter) and leaving the garbage to collect: 40% of the aggregator's insert
+// CPU. clickhouse-go has no way to reserve, but a column's Reset keeps its
+// capacity: one padding value of the total length is appended and reset.
+func reserveStrings(cols []column.Interface, values []any) {
+	longest := 0
+	totals := make([]int, len(values))
+	for i, v := range values {
+		if strs, ok := v.([]string); ok {
+			for _, s := range strs {
+				totals[i] += len(s)
+			}
+			longest = max(longest, totals[i])
+		}
+	}
+	if longest == 0 || len(cols) != len(values) {
+		return
+	}
+	padding := strings.Repeat("\x00", longest)
+	for i, total := range totals {
+		if total > 0 {
+			if _, err := cols[i].Append([]string{padding[:total]}); err == nil {
+				cols[i].Reset()
+			}
+		}
+	}
 }
 
 // PeriodEvents returns every stored copy, up to stream sequence highWater, of

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -154,5 +155,43 @@ func TestRunsAndResultsAreAppendedNeverOverwritten(t *testing.T) {
 	}
 	if err := s.Audit(ctx, store.AuditEntry{At: time.Now(), Principal: "dev", Method: "GET", Path: "/v1/rankings", Query: "period=2026Q3", Status: 200}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAnInsertLargerThanABlockStoresEveryEventOnceInOnePart: records given in
+// two slices, more than one block of them, land once each, every column in
+// line with the others across the block and slice boundaries, and the server
+// gathers the blocks into one part (what makes large inserts cheap for it).
+func TestAnInsertLargerThanABlockStoresEveryEventOnceInOnePart(t *testing.T) {
+	ch := testkit.SharedClickHouse(t)
+	db := ch.NewDatabase(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Addr: ch.Addr, Database: db, MaxExecutionTime: time.Minute}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 25001
+	recs := make([]event.Record, n)
+	for i := range recs {
+		recs[i] = event.Record{Source: "/h", ID: fmt.Sprint("e", i), Type: event.TypeComplaintResponded, StreamSeq: uint64(i + 1), MsgPos: uint32(i),
+			CaseID: fmt.Sprint("C", i), Raw: fmt.Sprintf(`{"id":"e%d"}`, i)}
+	}
+	if err := s.InsertEvents(ctx, recs[:12345], recs[12345:]); err != nil {
+		t.Fatal(err)
+	}
+	conn := ch.Connect(t, db)
+	var rows, ids, aligned uint64
+	if err := conn.QueryRow(ctx, `SELECT count(), uniqExact(id),
+		countIf(case_id = concat('C', toString(msg_pos)) AND id = concat('e', toString(msg_pos)) AND stream_seq = msg_pos + 1 AND raw = concat('{"id":"e', toString(msg_pos), '"}'))
+		FROM events`).Scan(&rows, &ids, &aligned); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || ids != n || aligned != n {
+		t.Errorf("stored %d rows, %d distinct ids, %d with every column in line; want %d of each", rows, ids, aligned, n)
+	}
+	var parts uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = ? AND table = 'events' AND active", db).Scan(&parts); err != nil || parts != 1 {
+		t.Errorf("the insert made %d parts (%v), want 1", parts, err)
 	}
 }
