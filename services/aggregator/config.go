@@ -67,7 +67,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"memory-limit":     "KAOPING_AGGREGATOR_MEMORY_LIMIT_MIB",
 		})
 	fs.IntVar(&c.BatchSize, "batch-size", 30000, "most events in one insert batch (ClickHouse pays much of an insert per part: fewer, larger inserts cost it less)")
-	fs.DurationVar(&c.FlushInterval, "flush-interval", 500*time.Millisecond, "longest a batch waits to fill before it is inserted")
+	fs.DurationVar(&c.FlushInterval, "flush-interval", 250*time.Millisecond, "longest a batch waits to fill before it is inserted (what a run waits at most for the last events sent)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest wait to flush the last batch on SIGTERM")
 	fs.DurationVar(&c.AckWait, "ack-wait", 5*time.Second, "how long a fetched message may stay unacknowledged before redelivery (held messages get in-progress acks)")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 200, "MiB of Go heap the aggregator lets grow before it collects (a soft limit: batches in flight are what is live, and collecting less often saves CPU; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")

@@ -68,7 +68,7 @@ func (o Options) withDefaults() Options {
 		o.BatchBytes = o.BatchSize * 400
 	}
 	if o.FlushInterval <= 0 {
-		o.FlushInterval = 500 * time.Millisecond
+		o.FlushInterval = 250 * time.Millisecond
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
