@@ -161,6 +161,7 @@ func (s *Store) insertColumns(ctx context.Context, insert string, columns ...any
 	if err != nil {
 		return fmt.Errorf("prepare %s: %w", insert, err)
 	}
+	reserveStrings(batch.Columns(), columns)
 	for i, c := range columns {
 		if err := batch.Column(i).Append(c); err != nil {
 			_ = batch.Abort()
