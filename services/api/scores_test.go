@@ -195,24 +195,28 @@ func TestPagesAcrossBlocks(t *testing.T) {
 	if err := f.store.SaveRun(ctx, store.Run{ID: "run-b", Period: "2026Q2", Model: "kp-2026.1", Status: store.StatusDone, AsOfNs: 1, UpdatedNs: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// A page from 4 rows before the end of the first block to 2 rows into
+	// the third: it takes its rows from three blocks.
+	n, from, limit := 2*blockRows+52, blockRows-4, blockRows+6
+	id := func(i int) string { return fmt.Sprintf("k%05d", i) }
 	var rows []store.ScoreRow
-	for i := range 2100 {
-		rows = append(rows, store.ScoreRow{RunID: "run-b", Kind: "cadre", Level: "community", Pos: i, Subject: fmt.Sprintf("k%04d", i),
-			Scored: true, ScoreCenti: int64(10000 - i), Rank: i + 1, Grade: "good"})
+	for i := range n {
+		rows = append(rows, store.ScoreRow{RunID: "run-b", Kind: "cadre", Level: "community", Pos: i, Subject: id(i),
+			Scored: true, ScoreCenti: int64(100000 - i), Rank: i + 1, Grade: "good"})
 	}
 	if err := f.store.SaveScores(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		a := f.ranking("/v1/rankings?period=2026Q2&level=community&subject=cadre&offset=1020&limit=1030")
-		if len(a.Rows) != 1030 || a.Rows[0].ID != "k1020" || a.Rows[4].ID != "k1024" || a.Rows[1029].ID != "k2049" || *a.Total != 2100 {
+		a := f.ranking(fmt.Sprintf("/v1/rankings?period=2026Q2&level=community&subject=cadre&offset=%d&limit=%d", from, limit))
+		if len(a.Rows) != limit || a.Rows[0].ID != id(from) || a.Rows[4].ID != id(blockRows) || a.Rows[limit-1].ID != id(from+limit-1) || *a.Total != n {
 			t.Fatalf("page over three blocks: %d rows, %s … %s, total %v", len(a.Rows), a.Rows[0].ID, a.Rows[len(a.Rows)-1].ID, a.Total)
 		}
-		if *a.Rows[1029].Rank != 2050 {
-			t.Errorf("rank of k2049 = %d", *a.Rows[1029].Rank)
+		if *a.Rows[limit-1].Rank != from+limit {
+			t.Errorf("rank of %s = %d", id(from+limit-1), *a.Rows[limit-1].Rank)
 		}
 	}
-	if a := f.ranking("/v1/rankings?period=2026Q2&level=community&subject=cadre&offset=2090"); len(a.Rows) != 10 || a.Rows[9].ID != "k2099" {
+	if a := f.ranking(fmt.Sprintf("/v1/rankings?period=2026Q2&level=community&subject=cadre&offset=%d", n-10)); len(a.Rows) != 10 || a.Rows[9].ID != id(n-1) {
 		t.Errorf("the last page: %d rows", len(a.Rows))
 	}
 }
