@@ -103,8 +103,8 @@ func printReport(w io.Writer, reports []*benchReport) {
 		sc := r.scenario
 		fmt.Fprintf(b, "\n-- %s: period %s, %d events loaded (%s) in %s = %.0f events/s; duplicate index complete %s after the last event was stored\n",
 			sc.name, sc.label, r.events, r.load, r.loadTook.Round(time.Millisecond), float64(r.events)/r.loadTook.Seconds(), r.indexLag.Round(time.Millisecond))
-		fmt.Fprintf(b, "   run: %s to done, %s to the served street ranking (%d streets); counts %s\n",
-			r.runTook.Round(time.Millisecond), r.servedTook.Round(time.Millisecond), r.streetsReturned, r.runCounts)
+		fmt.Fprintf(b, "   run: %s to done, %s to the served street ranking (%d streets); %s; counts %s\n",
+			r.runTook.Round(time.Millisecond), r.servedTook.Round(time.Millisecond), r.streetsReturned, r.runCPU, r.runCounts)
 		switch sc.name {
 		case "quarter":
 			fmt.Fprintf(b, "   target run ≤ %s: %s\n", runTarget, mark(r.servedTook <= runTarget))

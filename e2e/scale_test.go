@@ -89,6 +89,7 @@ type benchReport struct {
 	chPeakBytes     uint64
 	queries         []queryLog
 	profile         string
+	runCPU          string // CPU seconds of the scorer and ClickHouse during the run
 	rankingLatency  []latency
 	runCounts       string
 	streetsReturned int
@@ -182,9 +183,11 @@ func runScenario(t *testing.T, ch *testkit.ClickHouse, sc scenario, load string,
 	profile := make(chan string, 1)
 	go func() { profile <- cpuProfile(scorerDebug, 30) }()
 	time.Sleep(200 * time.Millisecond)
+	cpu := measureCPU(map[string]int{"scorer": s.procs["scorer"].Process.Pid, "clickhouse": ch.Pid()})
 	runStart := time.Now()
 	run := s.runPeriod(sc.label)
 	rep.runTook = time.Since(runStart)
+	rep.runCPU = cpu.String()
 	code, body := s.call("GET", "http://"+s.api+"/v1/rankings?period="+sc.label+"&level=street", "", nil)
 	rep.servedTook = time.Since(runStart)
 	if code != http.StatusOK {
