@@ -110,7 +110,11 @@ func printReport(w io.Writer, reports []*benchReport) {
 			fmt.Fprintf(b, "   target run ≤ %s: %s\n", runTarget, mark(r.servedTook <= runTarget))
 			fmt.Fprintf(b, "   scorer peak (VmHWM) %d MB; target < 1024 MB: %s\n", r.scorerPeakKB>>10, mark(r.scorerPeakKB < quarterPeakTarget))
 		case "year":
-			ratio := float64(r.scorerPeakKB) / float64(max(1, quarterKB))
+			if quarterKB == 0 {
+				fmt.Fprintf(b, "   scorer peak (VmHWM) %d MB (the quarter was not run with it: compare with the quarter's peak, target ≤ %.1f× it)\n", r.scorerPeakKB>>10, yearPeakRatio)
+				break
+			}
+			ratio := float64(r.scorerPeakKB) / float64(quarterKB)
 			fmt.Fprintf(b, "   scorer peak (VmHWM) %d MB = %.2f× the quarter's; target ≤ %.1f×: %s\n", r.scorerPeakKB>>10, ratio, yearPeakRatio,
 				mark(quarterKB > 0 && ratio <= yearPeakRatio))
 		default:

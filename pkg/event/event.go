@@ -98,11 +98,28 @@ func (v *Validator) Parse(raw []byte) (Event, error) {
 // The checks cost about as much as the reading (a few microseconds an event),
 // so there is no unchecked variant for events that passed ingest.
 func (v *Validator) Decode(raw []byte) (Event, Record, error) {
-	s := string(raw)
+	return v.DecodeText(string(raw))
+}
+
+// DecodeText is Decode of an event's text given as a string, which the Event
+// and the Record then share instead of a copy: the aggregator converts a batch
+// message once and decodes each event as a substring of it.
+func (v *Validator) DecodeText(s string) (Event, Record, error) {
 	rec := new(Record)
-	h, err := v.decode(s, rec)
+	e, err := v.DecodeInto(s, rec)
 	if err != nil {
 		return Event{}, Record{}, err
+	}
+	return e, *rec, nil
+}
+
+// DecodeInto is DecodeText into a Record the caller holds (the aggregator's
+// slot in its batch: no Record allocated and copied per event). On an error
+// rec holds whatever was read before it.
+func (v *Validator) DecodeInto(s string, rec *Record) (Event, error) {
+	h, err := v.decode(s, rec)
+	if err != nil {
+		return Event{}, err
 	}
 	if h.spaced {
 		// Raw is stored compact; read it again so that every column is a
@@ -110,7 +127,7 @@ func (v *Validator) Decode(raw []byte) (Event, Record, error) {
 		s = compact(s)
 		*rec = Record{}
 		if h, err = v.decode(s, rec); err != nil {
-			return Event{}, Record{}, fmt.Errorf("compacted event: %w", err)
+			return Event{}, fmt.Errorf("compacted event: %w", err)
 		}
 	}
 	e := h.ev
@@ -120,7 +137,7 @@ func (v *Validator) Decode(raw []byte) (Event, Record, error) {
 	e.Raw = json.RawMessage(unsafe.Slice(unsafe.StringData(s), len(s)))
 	e.Data = e.Raw[h.dataStart:h.dataEnd:h.dataEnd]
 	e.record = rec
-	return e, *rec, nil
+	return e, nil
 }
 
 // CheckIngestTime rejects an event dated more than MaxFutureSkew after the

@@ -89,8 +89,14 @@ func ToRecord(e Event, seq uint64, pos uint32, ingested time.Time) (Record, erro
 			return Record{}, err
 		}
 	}
-	r.StreamSeq, r.MsgPos, r.IngestNs = seq, pos, ingested.UnixNano()
+	r.Stamp(seq, pos, ingested)
 	return r, nil
+}
+
+// Stamp sets what the stream gives a record: its message's sequence, its
+// position in the message and the instant the stream stored it.
+func (r *Record) Stamp(seq uint64, pos uint32, ingested time.Time) {
+	r.StreamSeq, r.MsgPos, r.IngestNs = seq, pos, ingested.UnixNano()
 }
 
 // column is where the value of a data member goes in a Record: the part of the

@@ -15,11 +15,27 @@ var ErrNotArray = errors.New("not a JSON array")
 // JSON that is not an array is ErrNotArray. The elements are checked for JSON
 // syntax only; each is validated as an event on its own afterwards.
 func SplitArray(raw []byte) ([][]byte, error) {
+	bounds, err := ArrayBounds(raw)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(bounds))
+	for i, b := range bounds {
+		out[i] = raw[b.Start:b.End:b.End]
+	}
+	return out, nil
+}
+
+// Bounds are where an element of an array lies in its text: [Start, End).
+type Bounds struct{ Start, End int }
+
+// ArrayBounds is SplitArray giving where each element lies in raw, with the
+// same errors: for a caller that reads the elements out of a string of raw.
+func ArrayBounds(raw []byte) ([]Bounds, error) {
 	if len(raw) == 0 {
 		return nil, (&scanner{}).fail("unexpected end")
 	}
-	// A read-only view of raw: the scanner never writes, and the elements are
-	// handed back as slices of raw itself.
+	// A read-only view of raw: the scanner never writes.
 	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
 	if sc.next() != '[' {
 		if err := sc.document(); err != nil {
@@ -27,9 +43,9 @@ func SplitArray(raw []byte) ([][]byte, error) {
 		}
 		return nil, ErrNotArray
 	}
-	var out [][]byte
+	var out []Bounds
 	if err := elements(&sc, func(start, end int) bool {
-		out = append(out, raw[start:end:end])
+		out = append(out, Bounds{start, end})
 		return true
 	}); err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unicode"
 
 	"github.com/nats-io/nats.go"
 
@@ -33,6 +34,10 @@ const (
 type Item struct {
 	// Structured is the event in structured mode; nil in binary mode.
 	Structured json.RawMessage
+	// At is where Structured begins in the message's body: body[At:At+len]
+	// is Structured, so a caller holding the body as a string can read the
+	// event as a substring of it.
+	At int
 	// Attrs are the attributes of binary mode, keyed by name without the ce-
 	// prefix; nil in structured mode.
 	Attrs map[string]string
@@ -73,13 +78,13 @@ var ErrNotBatch = errors.New("a batch message must be a JSON array of structured
 func Split(h nats.Header, body []byte) ([]Item, error) {
 	switch KindOf(h) {
 	case BatchOf:
-		raws, err := event.SplitArray(body)
+		bounds, err := event.ArrayBounds(body)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNotBatch, err)
 		}
-		items := make([]Item, len(raws))
-		for i, raw := range raws {
-			items[i] = Item{Structured: raw}
+		items := make([]Item, len(bounds))
+		for i, b := range bounds {
+			items[i] = Item{Structured: body[b.Start:b.End:b.End], At: b.Start}
 		}
 		return items, nil
 	case Binary:
@@ -99,7 +104,8 @@ func Split(h nats.Header, body []byte) ([]Item, error) {
 		}
 		return []Item{{Attrs: attrs, Data: body}}, nil
 	}
-	return []Item{{Structured: bytes.TrimSpace(body)}}, nil
+	left := bytes.TrimLeftFunc(body, unicode.IsSpace)
+	return []Item{{Structured: bytes.TrimRightFunc(left, unicode.IsSpace), At: len(body) - len(left)}}, nil
 }
 
 // header is a header's first value, its name compared case-insensitively.

@@ -18,6 +18,8 @@ func TestKindsAreToldByHeaders(t *testing.T) {
 		items  int
 	}{
 		{"no headers: one structured event", nil, ev, Structured, 1},
+		{"one structured event between spaces", nil, " \n\t" + ev + "\r\n ", Structured, 1},
+		{"batch with spaces", nats.Header{"Content-Type": {MediaBatch}}, " [ " + ev + " ,\n" + ev + "] ", BatchOf, 2},
 		{"structured content type", nats.Header{"Content-Type": {MediaStructured}}, ev, Structured, 1},
 		{"batch, names compared case-insensitively", nats.Header{"content-type": {"Application/CloudEvents-Batch+JSON; charset=utf-8"}}, "[" + ev + "," + ev + "]", BatchOf, 2},
 		{"binary mode", nats.Header{"Ce-Specversion": {"1.0"}, "ce-id": {"b"}}, `{"complaint_id":"C"}`, Binary, 1},
@@ -30,6 +32,13 @@ func TestKindsAreToldByHeaders(t *testing.T) {
 			items, err := Split(tt.header, []byte(tt.body))
 			if err != nil || len(items) != tt.items {
 				t.Fatalf("items %d, %v", len(items), err)
+			}
+			// Where each structured event lies in the body: the aggregator
+			// reads it as a substring of the body at At.
+			for i, it := range items {
+				if it.Attrs == nil && (tt.body[it.At:it.At+len(it.Structured)] != ev || string(it.Structured) != ev) {
+					t.Errorf("item %d at %d: %q, want the event", i, it.At, tt.body[it.At:it.At+len(it.Structured)])
+				}
 			}
 		})
 	}
