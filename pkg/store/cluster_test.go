@@ -209,8 +209,11 @@ func TestClusterReplicas(t *testing.T) {
 	db := c.NewDatabase(t)
 	s := clusterStore(t, c, db)
 	ctx := context.Background()
+	// More than two blocks of an insert (store.insertBlockRows): every block
+	// reaches both replicas of its shard before the insert returns.
+	const rows = 25001
 	var recs []event.Record
-	for i := range 120 {
+	for i := range rows {
 		recs = append(recs, event.Record{Source: "/h", ID: fmt.Sprint("e", i), Type: event.TypeComplaintResponded, CaseID: fmt.Sprintf("C%03d", i%40), StreamSeq: uint64(i + 1)})
 	}
 	if err := s.InsertEvents(ctx, recs); err != nil {
@@ -230,12 +233,12 @@ func TestClusterReplicas(t *testing.T) {
 			if err := conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = 'events_local' AND name = 'case_hash'", db).Scan(&cols); err != nil || cols != 1 {
 				t.Errorf("%s: server %d lacks case_hash (%v)", when, i+1, err)
 			}
-			if err := conn.QueryRow(ctx, "SELECT count() FROM events").Scan(&total); err != nil || total != 120 {
-				t.Errorf("%s: server %d reads %d rows through the Distributed table (%v), want 120", when, i+1, total, err)
+			if err := conn.QueryRow(ctx, "SELECT count() FROM events").Scan(&total); err != nil || total != rows {
+				t.Errorf("%s: server %d reads %d rows through the Distributed table (%v), want %d", when, i+1, total, err, rows)
 			}
 		}
-		if counts[0] != counts[1] || counts[2] != counts[3] || counts[0] == 0 || counts[2] == 0 || counts[0]+counts[2] != 120 {
-			t.Errorf("%s: rows per server %v: want each shard's rows on both its replicas, 120 in all", when, counts)
+		if counts[0] != counts[1] || counts[2] != counts[3] || counts[0] == 0 || counts[2] == 0 || counts[0]+counts[2] != rows {
+			t.Errorf("%s: rows per server %v: want each shard's rows on both its replicas, %d in all", when, counts, rows)
 		}
 	}
 	check("after the insert")
@@ -246,7 +249,7 @@ func TestClusterReplicas(t *testing.T) {
 	if err := r.Insert(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Finish(ctx, 120, func(context.Context) error { return nil }); err != nil {
+	if err := r.Finish(ctx, rows, func(context.Context) error { return nil }); err != nil {
 		t.Fatalf("finish rebuild: %v\n%s", err, c.Logs())
 	}
 	check("after a rebuild")
