@@ -310,28 +310,34 @@ func startClickHouse(dir string, o ClickHouseOptions) (*ClickHouse, error) {
 	if err != nil {
 		return nil, err
 	}
+	return onFreePorts(2, func(ports []int) (*ClickHouse, error) {
+		return launchClickHouse(dir, bin, args, ports, o)
+	})
+}
+
+var errPortTaken = errors.New("port already in use")
+
+// onFreePorts calls launch with n free ports of 127.0.0.1, and again with
+// other ports, three tries in all, while it fails with errPortTaken: a port
+// can be taken by another process between choosing it and binding it.
+func onFreePorts[T any](n int, launch func(ports []int) (T, error)) (T, error) {
+	var zero T
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		c, err := startClickHouseOnce(dir, bin, args, o)
+	for range 3 {
+		ports, err := freePorts(n)
+		if err != nil {
+			return zero, err
+		}
+		v, err := launch(ports)
 		if err == nil {
-			return c, nil
+			return v, nil
 		}
 		lastErr = err
 		if !errors.Is(err, errPortTaken) {
 			break
 		}
 	}
-	return nil, lastErr
-}
-
-var errPortTaken = errors.New("port already in use")
-
-func startClickHouseOnce(dir, bin string, args []string, o ClickHouseOptions) (*ClickHouse, error) {
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
-	return launchClickHouse(dir, bin, args, ports, o)
+	return zero, lastErr
 }
 
 // Restart starts a stopped server again on the same ports and data, as an

@@ -2,7 +2,6 @@ package testkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -47,42 +46,35 @@ func StartClickHouseReplicas(t testing.TB, shards, replicas int) *ClickHouseClus
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
 	}
-	c := &ClickHouseCluster{Name: ClickHouseClusterName, ZooKeeper: zk}
-	for attempt := 0; ; attempt++ {
-		// Every server must know every other's port before any starts.
-		ports, err := freePorts(3 * shards * replicas)
-		if err != nil {
-			t.Fatalf("testkit: %v", err)
-		}
-		c.Nodes = c.Nodes[:0]
-		err = nil
+	// Every server must know every other's port before any starts.
+	nodes, err := onFreePorts(3*shards*replicas, func(ports []int) ([]*ClickHouse, error) {
+		var nodes []*ClickHouse
 		for i := range shards * replicas {
-			dir := t.TempDir()
-			var node *ClickHouse
-			node, err = launchClickHouse(dir, bin, args, ports[3*i:3*i+2], ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, replicas, i), UsersD: ClusterProfile, Revive: true})
+			node, err := launchClickHouse(t.TempDir(), bin, args, ports[3*i:3*i+2],
+				ClickHouseOptions{ConfigD: clusterConfig(zk.Addr, ports, replicas, i), UsersD: ClusterProfile, Revive: true})
 			if err != nil {
-				break
+				for _, n := range nodes {
+					n.Stop()
+				}
+				return nil, err
 			}
 			t.Cleanup(node.Stop)
-			c.Nodes = append(c.Nodes, node)
+			nodes = append(nodes, node)
 		}
-		if err == nil {
-			t.Cleanup(func() {
-				for i, n := range c.Nodes {
-					if r := n.Revivals(); r > 0 {
-						t.Logf("testkit: cluster server %d died and was started again %d time(s):\n%s", i+1, r, n.logTail())
-					}
-				}
-			})
-			return c
-		}
-		for _, n := range c.Nodes {
-			n.Stop()
-		}
-		if !errors.Is(err, errPortTaken) || attempt == 2 {
-			t.Fatalf("testkit: clickhouse cluster: %v", err)
-		}
+		return nodes, nil
+	})
+	if err != nil {
+		t.Fatalf("testkit: clickhouse cluster: %v", err)
 	}
+	c := &ClickHouseCluster{Name: ClickHouseClusterName, ZooKeeper: zk, Nodes: nodes}
+	t.Cleanup(func() {
+		for i, n := range c.Nodes {
+			if r := n.Revivals(); r > 0 {
+				t.Logf("testkit: cluster server %d died and was started again %d time(s):\n%s", i+1, r, n.logTail())
+			}
+		}
+	})
+	return c
 }
 
 // clusterConfig is the config.d of server i (0-based; shard i/replicas): the ZooKeeper, the

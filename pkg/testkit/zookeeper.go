@@ -57,22 +57,9 @@ func startZooKeeper(dir string) (*ZooKeeper, error) {
 	if jar == "" || err != nil {
 		return nil, errors.New("ZooKeeper is not installed (Debian's zookeeper package and a Java runtime): run `make deps`")
 	}
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		ports, err := freePorts(1)
-		if err != nil {
-			return nil, err
-		}
-		z, err := launchZooKeeper(dir, java, jar, ports[0])
-		if err == nil {
-			return z, nil
-		}
-		lastErr = err
-		if !errors.Is(err, errPortTaken) {
-			break
-		}
-	}
-	return nil, lastErr
+	return onFreePorts(1, func(ports []int) (*ZooKeeper, error) {
+		return launchZooKeeper(dir, java, jar, ports[0])
+	})
 }
 
 func launchZooKeeper(dir, java, jar string, port int) (*ZooKeeper, error) {
