@@ -83,61 +83,41 @@ const insertBlockRows = 10000
 // no per-value boxing (the aggregator's hot path); fresh is true for the
 // first block of a batch, whose columns are still empty.
 func appendBlock(batch driver.Batch, records []*event.Record, fresh bool) error {
-	n := len(records)
-	strs := func(f func(*event.Record) string) []string {
-		out := make([]string, n)
-		for i, r := range records {
-			out[i] = f(r)
-		}
-		return out
-	}
-	ints := func(f func(*event.Record) int64) []int64 {
-		out := make([]int64, n)
-		for i, r := range records {
-			out[i] = f(r)
-		}
-		return out
-	}
-	seqs, pos, resolved, rating := make([]uint64, n), make([]uint32, n), make([]uint8, n), make([]uint8, n)
-	for i, r := range records {
-		seqs[i], pos[i], rating[i] = r.StreamSeq, r.MsgPos, r.Rating
-		if r.Resolved {
-			resolved[i] = 1
-		}
-	}
 	// In the order of eventColumns.
 	columns := []any{
-		strs(func(r *event.Record) string { return r.Source }),
-		strs(func(r *event.Record) string { return r.ID }),
-		strs(func(r *event.Record) string { return r.Type }),
-		ints(func(r *event.Record) int64 { return r.TimeNs }),
-		ints(func(r *event.Record) int64 { return r.IngestNs }),
-		seqs, pos,
-		strs(func(r *event.Record) string { return r.CaseID }),
-		ints(func(r *event.Record) int64 { return r.PeriodNs }),
-		strs(func(r *event.Record) string { return r.Unit }),
-		strs(func(r *event.Record) string { return r.Cadre }),
-		strs(func(r *event.Record) string { return r.Name }),
-		strs(func(r *event.Record) string { return r.Level }),
-		strs(func(r *event.Record) string { return r.Parent }),
-		strs(func(r *event.Record) string { return r.Position }),
-		strs(func(r *event.Record) string { return r.Category }),
-		strs(func(r *event.Record) string { return r.List }),
-		strs(func(r *event.Record) string { return r.Severity }),
-		strs(func(r *event.Record) string { return r.Reason }),
-		ints(func(r *event.Record) int64 { return r.ResponseDueNs }),
-		ints(func(r *event.Record) int64 { return r.ResolveDueNs }),
-		ints(func(r *event.Record) int64 { return r.DueNs }),
-		resolved, rating,
-		strs(func(r *event.Record) string { return r.DecisionID }),
-		strs(func(r *event.Record) string { return r.Basis }),
-		strs(func(r *event.Record) string { return r.Summary }),
-		strs(func(r *event.Record) string { return r.SubjectKind }),
-		strs(func(r *event.Record) string { return r.Subject }),
-		strs(func(r *event.Record) string { return r.ReviewPeriod }),
-		strs(func(r *event.Record) string { return r.RaterGroup }),
-		strs(func(r *event.Record) string { return r.Score }),
-		strs(func(r *event.Record) string { return r.Raw }),
+		valuesOf(records, func(r *event.Record) string { return r.Source }),
+		valuesOf(records, func(r *event.Record) string { return r.ID }),
+		valuesOf(records, func(r *event.Record) string { return r.Type }),
+		valuesOf(records, func(r *event.Record) int64 { return r.TimeNs }),
+		valuesOf(records, func(r *event.Record) int64 { return r.IngestNs }),
+		valuesOf(records, func(r *event.Record) uint64 { return r.StreamSeq }),
+		valuesOf(records, func(r *event.Record) uint32 { return r.MsgPos }),
+		valuesOf(records, func(r *event.Record) string { return r.CaseID }),
+		valuesOf(records, func(r *event.Record) int64 { return r.PeriodNs }),
+		valuesOf(records, func(r *event.Record) string { return r.Unit }),
+		valuesOf(records, func(r *event.Record) string { return r.Cadre }),
+		valuesOf(records, func(r *event.Record) string { return r.Name }),
+		valuesOf(records, func(r *event.Record) string { return r.Level }),
+		valuesOf(records, func(r *event.Record) string { return r.Parent }),
+		valuesOf(records, func(r *event.Record) string { return r.Position }),
+		valuesOf(records, func(r *event.Record) string { return r.Category }),
+		valuesOf(records, func(r *event.Record) string { return r.List }),
+		valuesOf(records, func(r *event.Record) string { return r.Severity }),
+		valuesOf(records, func(r *event.Record) string { return r.Reason }),
+		valuesOf(records, func(r *event.Record) int64 { return r.ResponseDueNs }),
+		valuesOf(records, func(r *event.Record) int64 { return r.ResolveDueNs }),
+		valuesOf(records, func(r *event.Record) int64 { return r.DueNs }),
+		valuesOf(records, func(r *event.Record) uint8 { return u8(r.Resolved) }),
+		valuesOf(records, func(r *event.Record) uint8 { return r.Rating }),
+		valuesOf(records, func(r *event.Record) string { return r.DecisionID }),
+		valuesOf(records, func(r *event.Record) string { return r.Basis }),
+		valuesOf(records, func(r *event.Record) string { return r.Summary }),
+		valuesOf(records, func(r *event.Record) string { return r.SubjectKind }),
+		valuesOf(records, func(r *event.Record) string { return r.Subject }),
+		valuesOf(records, func(r *event.Record) string { return r.ReviewPeriod }),
+		valuesOf(records, func(r *event.Record) string { return r.RaterGroup }),
+		valuesOf(records, func(r *event.Record) string { return r.Score }),
+		valuesOf(records, func(r *event.Record) string { return r.Raw }),
 	}
 	if fresh {
 		reserveStrings(batch.Columns(), columns)
@@ -148,6 +128,15 @@ func appendBlock(batch driver.Batch, records []*event.Record, fresh bool) error 
 		}
 	}
 	return nil
+}
+
+// valuesOf is one column of a block: f of every record, in order.
+func valuesOf[T any](records []*event.Record, f func(*event.Record) T) []T {
+	out := make([]T, len(records))
+	for i, r := range records {
+		out[i] = f(r)
+	}
+	return out
 }
 
 // reserveStrings gives each String column of a fresh batch the capacity its
