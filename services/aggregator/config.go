@@ -13,6 +13,7 @@ import (
 	"kaoping/pkg/sources"
 	"kaoping/pkg/store"
 	"kaoping/pkg/stream"
+	"kaoping/services/aggregator/internal/aggregate"
 )
 
 // Config is every setting of the aggregator.
@@ -66,12 +67,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"ack-wait":         "KAOPING_AGGREGATOR_ACK_WAIT",
 			"memory-limit":     "KAOPING_AGGREGATOR_MEMORY_LIMIT_MIB",
 		})
-	fs.IntVar(&c.BatchSize, "batch-size", 30000, "most events in one insert batch (ClickHouse pays much of an insert per part: fewer, larger inserts cost it less)")
-	fs.DurationVar(&c.FlushInterval, "flush-interval", 250*time.Millisecond, "longest a batch waits to fill before it is inserted (what a run waits at most for the last events sent)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "longest wait to flush the last batch on SIGTERM")
-	fs.DurationVar(&c.AckWait, "ack-wait", 5*time.Second, "how long a fetched message may stay unacknowledged before redelivery (held messages get in-progress acks)")
+	d := aggregate.Defaults
+	fs.IntVar(&c.BatchSize, "batch-size", d.BatchSize, "most events in one insert batch (ClickHouse pays much of an insert per part: fewer, larger inserts cost it less)")
+	fs.DurationVar(&c.FlushInterval, "flush-interval", d.FlushInterval, "longest a batch waits to fill before it is inserted (what a run waits at most for the last events sent)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "longest wait to flush the last batch on SIGTERM")
+	fs.DurationVar(&c.AckWait, "ack-wait", d.AckWait, "how long a fetched message may stay unacknowledged before redelivery (held messages get in-progress acks)")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 200, "MiB of Go heap the aggregator lets grow before it collects (a soft limit: batches in flight are what is live, and collecting less often saves CPU; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
-	fs.IntVar(&c.MaxDeliver, "max-deliver", 5, "deliveries after which a message that was never stored is taken for poison and dead-lettered")
+	fs.IntVar(&c.MaxDeliver, "max-deliver", d.MaxDeliver, "deliveries after which a message that was never stored is taken for poison and dead-lettered")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return c, err
 	}

@@ -58,9 +58,21 @@ type Options struct {
 	Inserters int
 }
 
+// Defaults are what an Options field left zero takes, and the defaults of
+// the aggregator's settings: one place for both.
+var Defaults = Options{
+	BatchSize:       30000,
+	FlushInterval:   250 * time.Millisecond,
+	ShutdownTimeout: 30 * time.Second,
+	AckWait:         5 * time.Second,
+	MaxDeliver:      5,
+	StallAfter:      30 * time.Second,
+	Inserters:       2,
+}
+
 func (o Options) withDefaults() Options {
 	if o.BatchSize <= 0 {
-		o.BatchSize = 30000
+		o.BatchSize = Defaults.BatchSize
 	}
 	if o.BatchBytes <= 0 {
 		// A batch's events in memory: about 350 bytes of JSON each, so a batch
@@ -68,22 +80,22 @@ func (o Options) withDefaults() Options {
 		o.BatchBytes = o.BatchSize * 400
 	}
 	if o.FlushInterval <= 0 {
-		o.FlushInterval = 250 * time.Millisecond
+		o.FlushInterval = Defaults.FlushInterval
 	}
 	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 30 * time.Second
+		o.ShutdownTimeout = Defaults.ShutdownTimeout
 	}
 	if o.AckWait <= 0 {
-		o.AckWait = 5 * time.Second
+		o.AckWait = Defaults.AckWait
 	}
 	if o.MaxDeliver <= 0 {
-		o.MaxDeliver = 5
+		o.MaxDeliver = Defaults.MaxDeliver
 	}
 	if o.StallAfter <= 0 {
-		o.StallAfter = 30 * time.Second
+		o.StallAfter = Defaults.StallAfter
 	}
 	if o.Inserters <= 0 {
-		o.Inserters = 2
+		o.Inserters = Defaults.Inserters
 	}
 	return o
 }
