@@ -98,24 +98,19 @@ func (v *Validator) Parse(raw []byte) (Event, error) {
 // The checks cost about as much as the reading (a few microseconds an event),
 // so there is no unchecked variant for events that passed ingest.
 func (v *Validator) Decode(raw []byte) (Event, Record, error) {
-	return v.DecodeText(string(raw))
-}
-
-// DecodeText is Decode of an event's text given as a string, which the Event
-// and the Record then share instead of a copy: the aggregator converts a batch
-// message once and decodes each event as a substring of it.
-func (v *Validator) DecodeText(s string) (Event, Record, error) {
 	rec := new(Record)
-	e, err := v.DecodeInto(s, rec)
+	e, err := v.DecodeInto(string(raw), rec)
 	if err != nil {
 		return Event{}, Record{}, err
 	}
 	return e, *rec, nil
 }
 
-// DecodeInto is DecodeText into a Record the caller holds (the aggregator's
-// slot in its batch: no Record allocated and copied per event). On an error
-// rec holds whatever was read before it.
+// DecodeInto is Decode of an event's text given as a string, which the Event
+// and the Record then share instead of a copy, into a Record the caller
+// holds: the aggregator converts a message's body once and reads each event
+// as a substring of it straight into its slot of the batch. On an error rec
+// holds whatever was read before it.
 func (v *Validator) DecodeInto(s string, rec *Record) (Event, error) {
 	h, err := v.decode(s, rec)
 	if err != nil {

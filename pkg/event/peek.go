@@ -63,7 +63,7 @@ func Peek(raw []byte) Attributes {
 	return a
 }
 
-// CountArray checks that raw is one JSON array, as SplitArray does and with
+// CountArray checks that raw is one JSON array, as ArrayBounds does and with
 // the same errors, and returns how many elements it has without collecting
 // them: a body of millions of tiny elements costs no memory per element.
 // EachElement then hands them out one at a time.

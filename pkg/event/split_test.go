@@ -44,6 +44,20 @@ func TestSplitArrayMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// SplitArray is ArrayBounds giving the elements themselves, as the tests
+// compare them.
+func SplitArray(raw []byte) ([][]byte, error) {
+	bounds, err := ArrayBounds(raw)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(bounds))
+	for i, b := range bounds {
+		out[i] = raw[b.Start:b.End]
+	}
+	return out, nil
+}
+
 func mustMarshal(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
