@@ -1,6 +1,9 @@
 package scoring
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // Entry is one peer to rank: its id, whether it has a score, the score
 // rounded to hundredths, and its caseload band (Model.BandOf; "" when the
@@ -58,15 +61,20 @@ func (m *Model) rankGroup(entries []Entry) []Ranked {
 	for i, e := range entries {
 		out[i] = Ranked{Entry: e}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	// Peers' ids are unique, so the order is total and an unstable sort gives
+	// what a stable one would, without sort.SliceStable's swaps through
+	// reflection (0.4 s for a province's 300,000 cadres).
+	slices.SortFunc(out, func(a, b Ranked) int {
 		if a.Scored != b.Scored {
-			return a.Scored
+			if a.Scored {
+				return -1
+			}
+			return 1
 		}
 		if a.Scored && a.ScoreCenti != b.ScoreCenti {
-			return a.ScoreCenti > b.ScoreCenti
+			return cmp.Compare(b.ScoreCenti, a.ScoreCenti)
 		}
-		return a.ID < b.ID
+		return cmp.Compare(a.ID, b.ID)
 	})
 	quota := len(entries) / m.ExcellentQuotaDivisor
 	quotaBroken := false
