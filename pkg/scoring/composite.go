@@ -101,13 +101,26 @@ func (m *Model) composite(t *tally, s *scratch) Result {
 	if !s.ratiosOnly {
 		d.Indicators[ReviewScore] = Fraction{Num: "0", Den: "0"}
 	}
-	if mean := meanOfGroupMeans(t.reviews); mean != nil && m.Weights[ReviewScore] != nil {
-		x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
-		rs.ReviewNum, rs.ReviewValue, rs.ReviewExact = FormatDecimal(mean, 2), FormatDecimal(x, 4), x.String()
+	if len(t.reviews) > 0 && m.Weights[ReviewScore] != nil {
+		if num, den, ok := smallMean(t.reviews); ok {
+			// x = mean/100, reduced: num and den share no factor, so
+			// dividing num by its common factor with 100 leaves none.
+			g := gcd(num, 100)
+			xn, xd := num/g, den*(100/g)
+			rs.ReviewNum, rs.ReviewValue = formatQuotient(num, den, 2), formatQuotient(xn, xd, 4)
+			rs.ReviewExact = strconv.FormatInt(xn, 10) + "/" + strconv.FormatInt(xd, 10)
+			s.p.SetInt64(num)
+			s.q.SetInt64(den)
+			add(4, &s.p, &s.q) // 100 × mean/100
+		} else {
+			mean := meanOfGroupMeans(t.reviews)
+			x := new(big.Rat).Quo(mean, big.NewRat(100, 1))
+			rs.ReviewNum, rs.ReviewValue, rs.ReviewExact = FormatDecimal(mean, 2), FormatDecimal(x, 4), x.String()
+			add(4, mean.Num(), mean.Denom()) // 100 × mean/100
+		}
 		if !s.ratiosOnly {
 			d.Indicators[ReviewScore] = Fraction{Num: rs.ReviewNum, Den: "100", Value: rs.ReviewValue}
 		}
-		add(4, mean.Num(), mean.Denom()) // 100 × mean/100
 	}
 
 	d.PenaltyPoints = t.penaltyPoints
@@ -175,15 +188,15 @@ func fractionOf(num, den, scale int64, insufficient bool) Fraction {
 	return f
 }
 
-// formatQuotient is FormatDecimal(num/den, decimals) for 0 ≤ num ≤ den, in
-// integers: a count of cases fits with room to spare, and a province's
-// subjects need not allocate a rational each.
+// formatQuotient is FormatDecimal(num/den, decimals) for num ≥ 0, in
+// integers: a count of cases or a mean of review scores fits with room to
+// spare, and a province's subjects need not allocate a rational each.
 func formatQuotient(num, den int64, decimals int) string {
 	scale := int64(1)
 	for range decimals {
 		scale *= 10
 	}
-	if num < 0 || den <= 0 || num > den || den > (1<<62)/(2*scale) {
+	if num < 0 || den <= 0 || max(num, den) > (1<<62)/(2*scale) {
 		return FormatDecimal(big.NewRat(num, den), decimals)
 	}
 	return formatScaled((2*num*scale+den)/(2*den), scale) // floor(num/den × scale + 1/2)
