@@ -322,6 +322,9 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 	resp.Body.Close()
 	took := time.Since(start)
 	t.Logf("(b) ranking served after %s; %s", took.Round(time.Millisecond), cpu)
+	if os.Getenv("KAOPING_BENCH_LOGS") != "" {
+		t.Logf("scorer:\n%s", s.procs["scorer"].out)
+	}
 	return float64(len(events)) / took.Seconds(), peakMemory(t, s.procs["aggregator"])
 }
 

@@ -170,39 +170,30 @@ func (a *Aggregator) Run(ctx context.Context) error {
 	return nil
 }
 
-// receive fetches messages into batches and hands each over when it is full
-// or FlushInterval after its first message.
+// receive fetches messages into batches and hands each over when it is
+// full, when FlushInterval has passed since its first message, or when the
+// stream has gone quiet (a pull of idleAfter brought nothing) and no other
+// batch short of full was handed over in the last FlushInterval. The last
+// rule ends a burst's last batch tens of milliseconds after its last message
+// rather than a whole interval; its bound keeps a trickle of events from
+// becoming one insert each (ClickHouse pays for every part it writes), so
+// batches short of full are at most one per FlushInterval, as without it.
 func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 	b := &batch{}
-	var deadline time.Time
+	var deadline, lastShort time.Time
+	idle := a.idleAfter()
 	for ctx.Err() == nil {
-		wait := a.opts.FlushInterval
-		if !deadline.IsZero() {
-			wait = max(time.Until(deadline), time.Millisecond)
-		}
-		// A fetch waits at most until the batch is due, and no longer than ctx:
-		// a stop is not held up by a long flush interval. Not shorter: a pull
-		// that expires while the server sends it messages leaves them
-		// unacknowledged until the AckWait brings them back (pulls of at most
-		// 20 ms made make bench's HTTP path wait 3–4 s for its last messages).
-		fctx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
-		// Never ask for less than the largest message: a pull whose byte limit a
-		// message exceeds would never deliver it. The count is the events the
-		// batch still takes (a message holds one or more): FetchBytes alone
-		// asks for a million messages, and the client allocated and cleared a
-		// channel of that many (16 MB) for every pull, 14% of the
-		// aggregator's CPU in make bench.
-		fetched, err := a.consumer.Fetch(max(a.opts.BatchSize-b.events, 1),
-			jetstream.FetchMaxBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096)), jetstream.FetchContext(fctx))
+		fetched, cancel, err := a.pull(ctx, b, deadline, idle)
 		if err != nil {
-			cancel()
 			if ctx.Err() == nil {
 				a.log.Warn("fetch failed, retrying", "err", err)
 				backoff.Sleep(ctx, time.Second)
 			}
 			continue
 		}
+		got := 0
 		for msg := range fetched.Messages() {
+			got++
 			a.held.add(msg)
 			if deadline.IsZero() {
 				deadline = time.Now().Add(a.opts.FlushInterval)
@@ -212,12 +203,21 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 			b.events += len(d.records) + len(d.dead)
 			b.bytes += len(msg.Data())
 		}
-		if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrBatchCompleted) &&
+			!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			a.log.Warn("fetch ended with an error", "err", err)
 		}
 		cancel()
+		if len(b.msgs) == 0 {
+			continue
+		}
+		now := time.Now()
 		full := b.events >= a.opts.BatchSize || b.bytes >= a.opts.BatchBytes
-		if len(b.msgs) > 0 && (full || !time.Now().Before(deadline)) {
+		quiet := got == 0 && now.Sub(lastShort) >= a.opts.FlushInterval
+		if full || quiet || !now.Before(deadline) {
+			if !full {
+				lastShort = now
+			}
 			out <- b
 			b, deadline = &batch{}, time.Time{}
 		}
@@ -225,6 +225,52 @@ func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 	if len(b.msgs) > 0 {
 		out <- b
 	}
+}
+
+// idleAfter is how long a pull into an open batch waits for more: a tenth of
+// the flush interval (25 ms by default), longer than the gaps inside a burst.
+func (a *Aggregator) idleAfter() time.Duration {
+	return max(a.opts.FlushInterval/10, 5*time.Millisecond)
+}
+
+// pull asks for the next messages of batch b. Into an empty batch it waits
+// for one message, at most FlushInterval and no longer than ctx (a stop is not
+// held up); into an open one it takes what comes within idle (no later than
+// the batch is due), so a quiet stream is noticed within idle of its last
+// message. Either way the server ends the pull before the client gives up on
+// it: a pull the client leaves while the server still sends it messages
+// leaves them unacknowledged until the AckWait brings them back (pulls whose
+// context ended 2 ms after the server's expiry made make bench's HTTP path
+// wait 3–4 s for its last messages). The short pulls are therefore timed by
+// the server alone (FetchMaxWait: the client waits a second longer), and the
+// first one's context leaves the server a tenth of its time.
+//
+// The first pull asks for one message and sets no byte limit: one message
+// is at most the server's max_payload. A pull that sets both (the others)
+// and is completed by its count is ended by the server with a "409 Batch
+// Completed", which on a replicated consumer can overtake the last message
+// while its delivery is replicated, and the client, ended by the status,
+// drops that message until the AckWait brings it back: a pull of one with a
+// byte limit lost every message that way on a NATS cluster. So the others
+// ask for the events the batch still takes (a message holds one or more),
+// which ends them by count at most once a batch, as before; and never for
+// less than the largest message, since a pull whose byte limit a message
+// exceeds would never deliver it. (FetchBytes alone asks for a million
+// messages, and the client made and cleared a 16 MB channel for every pull,
+// 14% of the aggregator's CPU in make bench.)
+func (a *Aggregator) pull(ctx context.Context, b *batch, deadline time.Time, idle time.Duration) (jetstream.MessageBatch, context.CancelFunc, error) {
+	if len(b.msgs) == 0 {
+		fctx, cancel := context.WithTimeout(ctx, a.opts.FlushInterval)
+		fetched, err := a.consumer.Fetch(1, jetstream.FetchContext(fctx))
+		if err != nil {
+			cancel()
+		}
+		return fetched, cancel, err
+	}
+	wait := min(idle, max(time.Until(deadline), time.Millisecond))
+	fetched, err := a.consumer.Fetch(max(a.opts.BatchSize-b.events, 1),
+		jetstream.FetchMaxBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096)), jetstream.FetchMaxWait(wait))
+	return fetched, func() {}, err
 }
 
 // decodeOrPoison decodes a message, unless it has been delivered MaxDeliver
