@@ -96,7 +96,8 @@ func (v *Validator) Parse(raw []byte) (Event, error) {
 // returned Event carries them too, for ToRecord.
 //
 // The checks cost about as much as the reading (a few microseconds an event),
-// so there is no unchecked variant for events that passed ingest.
+// so there is no unchecked variant: events that passed ingest travel as the
+// record it read (recordform.go) and are not read again.
 func (v *Validator) Decode(raw []byte) (Event, Record, error) {
 	rec := new(Record)
 	e, err := v.DecodeInto(string(raw), rec)

@@ -136,6 +136,12 @@ func publishBatches(ctx context.Context, js jetstream.JetStream, subject, name s
 	if err != nil {
 		return nil, err
 	}
+	return sendBatches(ctx, js, batches, len(events), header, verify)
+}
+
+// sendBatches adds header to every batch's message, publishes them and
+// returns a result per event, up to the first failure.
+func sendBatches(ctx context.Context, js jetstream.JetStream, batches []Batch, events int, header nats.Header, verify bool) ([]Result, error) {
 	msgs := make([]*nats.Msg, len(batches))
 	for i, b := range batches {
 		msgs[i] = b.Msg
@@ -144,13 +150,61 @@ func publishBatches(ctx context.Context, js jetstream.JetStream, subject, name s
 		}
 	}
 	acks, err := send(ctx, js, msgs, verify)
-	results := make([]Result, 0, len(events))
+	results := make([]Result, 0, events)
 	for i, ack := range acks {
 		for pos := range batches[i].Events {
 			results = append(results, Result{Sequence: ack.Sequence, Position: pos, Duplicate: ack.Duplicate})
 		}
 	}
 	return results, err
+}
+
+// PublishRecords is PublishBatches in the record form (event.AppendRecord):
+// what ingest publishes on its own subjects, where the aggregator stores the
+// columns ingest read without parsing or checking the events again. Every
+// event must come from the validator (Parse, Decode, FromBinary), which read
+// its columns.
+func PublishRecords(ctx context.Context, js jetstream.JetStream, subject, name string, events []event.Event, header nats.Header) ([]Result, error) {
+	batches, err := RecordBatches(subject, name, events, int(js.Conn().MaxPayload())-wire.Overhead-len(subject))
+	if err != nil {
+		return nil, err
+	}
+	return sendBatches(ctx, js, batches, len(events), header, true)
+}
+
+// RecordBatches packs events, in order, into messages in the record form of
+// at most maxBytes of body, named by the SHA-256 of their bodies. An event
+// that alone is larger is an error: no message could carry it.
+func RecordBatches(subject, name string, events []event.Event, maxBytes int) ([]Batch, error) {
+	records, sizes := make([]*event.Record, len(events)), make([]int, len(events))
+	for i := range events {
+		if records[i] = event.RecordOf(&events[i]); records[i] == nil {
+			return nil, fmt.Errorf("event %s: no columns read by the validator", events[i].ID)
+		}
+		sizes[i] = event.RecordSize(records[i])
+		if event.RecordsHeadSize(1)+sizes[i] > maxBytes {
+			return nil, fmt.Errorf("event %s: %d bytes as a record, more than the %d a message may carry", events[i].ID, sizes[i], maxBytes)
+		}
+	}
+	var out []Batch
+	for from := 0; from < len(records); {
+		to, size := from, 0
+		for to < len(records) && event.RecordsHeadSize(to+1-from)+size+sizes[to] <= maxBytes {
+			size += sizes[to]
+			to++
+		}
+		body := event.AppendRecordsHead(make([]byte, 0, event.RecordsHeadSize(to-from)+size), to-from)
+		for _, r := range records[from:to] {
+			body = event.AppendRecord(body, r)
+		}
+		m := nats.NewMsg(subject)
+		m.Header.Set("Content-Type", wire.MediaRecords)
+		m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(name, wire.RecordsDigest(body)))
+		m.Data = body
+		out = append(out, Batch{Msg: m, Events: to - from})
+		from = to
+	}
+	return out, nil
 }
 
 // Batch is one message and how many of the events it carries.

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"kaoping/pkg/event"
 	"kaoping/pkg/stream"
+	"kaoping/pkg/wire"
 )
 
 // TestMessageIDsAreKeyed: a Publisher's batch ids are keyed with its secret,
@@ -53,5 +55,67 @@ func TestMessageIDsAreKeyed(t *testing.T) {
 		if !strings.HasPrefix(got, stream.MsgID("hotline", "b:")) || len(got) != len(stream.MsgID("hotline", "b:"))+32 {
 			t.Errorf("message id %q", got)
 		}
+	}
+}
+
+// TestRecordBatchesPackUnderTheLimit: events in the record form fill
+// messages up to the byte limit and not past it, in order, each message
+// named by its body (the same events, the same id), and an event no message
+// could carry is an error.
+func TestRecordBatchesPackUnderTheLimit(t *testing.T) {
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []event.Event
+	for i := range 40 {
+		e, err := event.New(v, "/sources/hotline", fmt.Sprintf("c-%d", i), event.TypeComplaintResponded, time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC),
+			event.ComplaintRef{ComplaintID: fmt.Sprintf("HX%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	const limit = 2000
+	pack := func() []Batch {
+		b, err := RecordBatches(stream.IngestSubject("hotline"), "hotline", events, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	batches, again := pack(), pack()
+	if len(batches) < 3 {
+		t.Fatalf("%d messages for 40 events under %d bytes", len(batches), limit)
+	}
+	var ids []string
+	for i, b := range batches {
+		if len(b.Msg.Data) > limit || b.Msg.Header.Get("Content-Type") != wire.MediaRecords {
+			t.Errorf("message %d: %d bytes, %v", i, len(b.Msg.Data), b.Msg.Header)
+		}
+		if i+1 < len(batches) && len(b.Msg.Data)+event.RecordSize(event.RecordOf(&events[len(ids)+b.Events])) <= limit-1 {
+			t.Errorf("message %d closed with room for the next event", i)
+		}
+		if id := b.Msg.Header.Get(jetstream.MsgIDHeader); id != again[i].Msg.Header.Get(jetstream.MsgIDHeader) || !strings.HasPrefix(id, stream.MsgID("hotline", "r:")) {
+			t.Errorf("message %d id %q, packed again %q", i, id, again[i].Msg.Header.Get(jetstream.MsgIDHeader))
+		}
+		records, err := event.ReadRecords(string(b.Msg.Data), nil)
+		if err != nil || len(records) != b.Events {
+			t.Fatalf("message %d: %d records of %d, %v", i, len(records), b.Events, err)
+		}
+		for _, r := range records {
+			ids = append(ids, r.ID)
+		}
+	}
+	for i, id := range ids {
+		if id != events[i].ID {
+			t.Fatalf("event %d is %s, want %s", i, id, events[i].ID)
+		}
+	}
+	if len(ids) != len(events) {
+		t.Fatalf("%d events packed of %d", len(ids), len(events))
+	}
+	if _, err := RecordBatches(stream.IngestSubject("hotline"), "hotline", events[:1], 100); err == nil {
+		t.Error("an event larger than the limit was packed")
 	}
 }

@@ -30,6 +30,22 @@ const (
 	MediaBatch      = "application/cloudevents-batch+json"
 )
 
+// MediaRecords is the Content-Type of a message in the record form
+// (event.AppendRecord): what ingest publishes on kaoping.ingest.<name>. Read
+// only there; on a source's subject it is one structured event like any
+// other Content-Type.
+const MediaRecords = "application/vnd.kaoping.records"
+
+// IsRecords reports whether a message's headers say it is in the record form.
+func IsRecords(h nats.Header) bool { return header(h, "Content-Type") == MediaRecords }
+
+// RecordsDigest names a body in the record form in its message id, as the
+// digest of Batch names a batch: the same records give the same id.
+func RecordsDigest(body []byte) string {
+	s := sha256.Sum256(body)
+	return "r:" + hex.EncodeToString(s[:16])
+}
+
 // Item is one event as a message carried it, not yet validated.
 type Item struct {
 	// Structured is the event in structured mode; nil in binary mode.

@@ -103,7 +103,7 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 				return
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), d.PublishTimeout)
-			results, err := publish.PublishBatches(ctx, js, stream.IngestSubject(grant.Source.Name), grant.Source.Name, fresh,
+			results, err := publish.PublishRecords(ctx, js, stream.IngestSubject(grant.Source.Name), grant.Source.Name, fresh,
 				nats.Header{stream.HeaderIngestInstance: {d.Instance}})
 			cancel()
 			d.Index.Add(time.Now(), keys[:len(results)]...)

@@ -61,10 +61,11 @@ var (
 )
 
 type fixture struct {
-	nats    *testkit.NATS
-	js      jetstream.JetStream
-	metrics *prometheus.Registry
-	handler http.Handler
+	nats      *testkit.NATS
+	js        jetstream.JetStream
+	metrics   *prometheus.Registry
+	handler   http.Handler
+	validator *event.Validator
 }
 
 type fixtureOpts struct {
@@ -112,7 +113,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		Limiter: ratelimit.New(o.limits, o.now),
 		Now:     func() time.Time { return testNow },
 	}))
-	return &fixture{nats: n, js: js, metrics: reg, handler: srv.Handler()}
+	return &fixture{nats: n, js: js, metrics: reg, handler: srv.Handler(), validator: v}
 }
 
 // stored returns the events in the events stream, in stream order. Each
@@ -137,22 +138,26 @@ func (f *fixture) stored(t *testing.T) []string {
 		if err != nil {
 			t.Fatalf("get message %d: %v", seq, err)
 		}
-		if wire.KindOf(msg.Header) != wire.BatchOf {
-			t.Errorf("message %d is not a batch: %v", seq, msg.Header)
+		if !wire.IsRecords(msg.Header) {
+			t.Errorf("message %d is not in the record form: %v", seq, msg.Header)
 		}
-		items, err := wire.Split(msg.Header, msg.Data)
+		records, err := event.ReadRecords(string(msg.Data), nil)
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
-		for _, it := range items {
-			var e struct{ Source, ID, Type string }
-			if err := json.Unmarshal(it.Structured, &e); err != nil {
-				t.Fatalf("message %d holds no event: %v", seq, err)
-			}
-			if want := stream.IngestSubject(names[e.Source]); msg.Subject != want {
+		for _, r := range records {
+			if want := stream.IngestSubject(names[r.Source]); msg.Subject != want {
 				t.Errorf("message %d on subject %q, want %q", seq, msg.Subject, want)
 			}
-			out = append(out, string(it.Structured))
+			// The columns are those the validator reads from the event's JSON.
+			_, want, err := f.validator.Decode([]byte(r.Raw))
+			if err != nil {
+				t.Fatalf("message %d holds an event that does not validate: %v", seq, err)
+			}
+			if r != want {
+				t.Errorf("message %d: record\n%+v\nwant the columns of its JSON\n%+v", seq, r, want)
+			}
+			out = append(out, r.Raw)
 		}
 		if id := msg.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, stream.MsgID(strings.TrimPrefix(msg.Subject, stream.IngestSubjectPrefix), "")) {
 			t.Errorf("message %d has id %q, not scoped to its source", seq, id)

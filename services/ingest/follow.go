@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"kaoping/pkg/event"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/wire"
 	"kaoping/services/ingest/internal/dedupe"
@@ -72,6 +73,17 @@ func follow(ctx context.Context, js jetstream.JetStream, index *dedupe.Index, in
 
 // keysOf lists the (source, id) keys of the events a message carries.
 func keysOf(index *dedupe.Index, msg jetstream.Msg) []dedupe.Key {
+	if wire.IsRecords(msg.Headers()) {
+		records, err := event.ReadRecords(string(msg.Data()), nil)
+		if err != nil {
+			return nil
+		}
+		keys := make([]dedupe.Key, len(records))
+		for i, r := range records {
+			keys[i] = index.Key(r.Source, r.ID)
+		}
+		return keys
+	}
 	items, err := wire.Split(msg.Headers(), msg.Data())
 	if err != nil {
 		return nil

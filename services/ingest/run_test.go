@@ -140,12 +140,12 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := wire.Split(msg.Header, msg.Data)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("stored message %s: %v", msg.Data, err)
+	records, err := event.ReadRecords(string(msg.Data), nil)
+	if err != nil || len(records) != 1 || !wire.IsRecords(msg.Header) {
+		t.Fatalf("stored message %q %v: %v", msg.Data, msg.Header, err)
 	}
 	var stored, sent any
-	_ = json.Unmarshal(items[0].Structured, &stored)
+	_ = json.Unmarshal([]byte(records[0].Raw), &stored)
 	_ = json.Unmarshal([]byte(ev), &sent)
 	if fmt.Sprint(stored) != fmt.Sprint(sent) || msg.Sequence != 1 {
 		t.Errorf("stored %s at %d, want %s at 1", msg.Data, msg.Sequence, ev)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/publish"
 	"kaoping/pkg/sources"
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
@@ -228,4 +229,82 @@ func TestPoisonAfterBoundedDeliveries(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestIngestRecordsAreStoredAsTheirJSON: events ingest published in the
+// record form are stored with the columns the validator reads from their
+// JSON, the same as when ingest published the JSON itself (messages written
+// before the record form); the record form on a source's subject is no
+// shortcut past validation: it is one structured event there, and not JSON.
+func TestIngestRecordsAreStoredAsTheirJSON(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []event.Event
+	var raws []string
+	for i := range 50 {
+		raw := responded(fmt.Sprintf("rec-%d", i))
+		e, err := v.Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, raws = append(events, e), append(raws, raw)
+	}
+	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The same events as JSON, under other ids, as ingest once published them.
+	old := "[" + strings.ReplaceAll(strings.Join(raws, ","), `"id":"rec-`, `"id":"json-`) + "]"
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.IngestSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(old)}); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := publish.RecordBatches(stream.SourceSubject("dev"), "dev", []event.Event{events[0]}, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged[0].Msg.Header.Set(jetstream.MsgIDHeader, "forged")
+	if _, err := js.PublishMsg(ctx, forged[0].Msg); err != nil {
+		t.Fatal(err)
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{})
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if len(mem.ids()) != 100 || len(deadLetters(t, js)) != 1 {
+			return fmt.Errorf("stored %d, dead letters %d", len(mem.ids()), len(deadLetters(t, js)))
+		}
+		return nil
+	})
+	stop()
+	byID := map[string]event.Record{}
+	for _, r := range mem.records {
+		byID[r.ID] = r
+	}
+	for i := range 50 {
+		rec, fromJSON := byID[fmt.Sprintf("rec-%d", i)], byID[fmt.Sprintf("json-%d", i)]
+		if rec.StreamSeq != 1 || rec.MsgPos != uint32(i) || rec.IngestNs == 0 {
+			t.Errorf("record %d placed at %d/%d, ingested %d", i, rec.StreamSeq, rec.MsgPos, rec.IngestNs)
+		}
+		_, want, err := v.Decode([]byte(raws[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.StreamSeq, want.MsgPos, want.IngestNs = rec.StreamSeq, rec.MsgPos, rec.IngestNs
+		if rec != want {
+			t.Errorf("record %d stored\n%+v\nwant\n%+v", i, rec, want)
+		}
+		fromJSON.ID, fromJSON.Raw = rec.ID, rec.Raw
+		fromJSON.StreamSeq, fromJSON.IngestNs = rec.StreamSeq, rec.IngestNs
+		if fromJSON != rec {
+			t.Errorf("event %d stored from JSON\n%+v\nfrom its record\n%+v", i, fromJSON, rec)
+		}
+	}
+	if dl := deadLetters(t, js); !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "JSON") &&
+		!strings.Contains(dl[0].Header.Get(stream.HeaderReason), "invalid character") {
+		t.Errorf("the forged message's dead letter says %q", dl[0].Header.Get(stream.HeaderReason))
+	}
 }

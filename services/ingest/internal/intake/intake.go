@@ -331,14 +331,19 @@ func (r Rules) check(v *event.Validator, s Submission) (event.Event, error) {
 	return e, fits(e, r.MaxMessageBytes)
 }
 
-// fits checks that a message could carry e: its JSON in a batch of one, with
-// the headers ingest sets.
+// fits checks that a message could carry e: in the record form ingest
+// publishes (event.AppendRecord), alone, with the headers ingest sets.
 func fits(e event.Event, max int64) error {
 	if max <= 0 {
 		return nil
 	}
-	if size := int64(len(e.Raw) + 2 + wire.Overhead); size > max {
-		return fmt.Errorf("event: %d bytes, more than the %d bytes a message may carry", len(e.Raw), max-2-wire.Overhead)
+	r := event.RecordOf(&e)
+	if r == nil {
+		return fmt.Errorf("event: no columns read by the validator")
+	}
+	if size := int64(event.RecordsHeadSize(1) + event.RecordSize(r) + wire.Overhead); size > max {
+		return fmt.Errorf("event: %d bytes, %d with the columns read from it, more than the %d bytes a message may carry",
+			len(e.Raw), size-wire.Overhead, max-wire.Overhead)
 	}
 	return nil
 }

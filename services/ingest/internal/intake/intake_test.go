@@ -173,8 +173,8 @@ func TestCheckMessageSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A batch of one, with the headers ingest sets.
-	exact := int64(len(e.Raw) + 2 + wire.Overhead)
+	// A message of one record, with the headers ingest sets.
+	exact := int64(event.RecordsHeadSize(1) + event.RecordSize(event.RecordOf(&e)) + wire.Overhead)
 	rules := Rules{Grant: src, Now: time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC)}
 	for max, wantOK := range map[int64]bool{0: true, exact: true, exact - 1: false} {
 		rules.MaxMessageBytes = max
