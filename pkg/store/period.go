@@ -38,10 +38,6 @@ type PeriodScan struct {
 // DefaultPartitionRows keeps one sort of a query near 1 GB on ClickHouse.
 const DefaultPartitionRows = 5_000_000
 
-// smallShare: a case query of at most PartitionRows/smallShare rows is small,
-// sent as soon as the scan starts.
-const smallShare = 8
-
 // ScanStats count what a scan read.
 type ScanStats struct {
 	// Events are the first copies handed over; Copies the later copies dropped.
@@ -68,11 +64,9 @@ var rowsPerCase = map[event.Kind]int{event.KindComplaint: 4, event.KindIssue: 2,
 // the index of duplicates is brought up to it first.
 //
 // ClickHouse sorts a case query while the reader folds another: the biggest
-// (the complaints) is sent first, before the duplicate index is brought up
-// to date and the copies and the org tree are read, and read last, the
-// small families being read while it sorts. The small queries are sent at
-// the start too; each other query when the one read before it starts
-// streaming.
+// (the complaints) is sent first, before the copies and the org tree are
+// read, and read last, the small families being read while it sorts; each
+// other query is sent when the one read before it starts streaming.
 func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint64, scan PeriodScan) (ScanStats, error) {
 	var st ScanStats
 	if scan.PartitionRows <= 0 {
@@ -81,6 +75,12 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
+	if _, err := s.CatchUpDuplicates(ctx, highWater); err != nil {
+		return st, err
+	}
+	st.Queries = append(st.Queries, QueryStat{Name: "duplicate-index", Took: time.Since(start)})
+
+	start = time.Now()
 	plan, err := s.planCases(ctx, scan, p, highWater)
 	if err != nil {
 		return st, err
@@ -92,28 +92,13 @@ func (s *Store) ScanPeriod(ctx context.Context, p period.Period, highWater uint6
 			opened[i] = s.open(s.queryCtx(ctx, scan, plan[i].name, caseSettings), plan[i])
 		}
 	}
+	send(0)
 	defer func() {
 		cancel() // a query sent ahead and not read stops on the server
 		for _, pq := range opened {
 			pq.close()
 		}
 	}()
-	// The biggest first; the small ones at once, so that ClickHouse has
-	// answered them while it sorts the big one (they hold little); each
-	// other query when the one read before it starts streaming.
-	send(0)
-	for i, q := range plan {
-		if q.rows <= scan.PartitionRows/smallShare {
-			send(i)
-		}
-	}
-
-	// The duplicate index is needed from the first row read on, not before.
-	start = time.Now()
-	if _, err := s.CatchUpDuplicates(ctx, highWater); err != nil {
-		return st, err
-	}
-	st.Queries = append(st.Queries, QueryStat{Name: "duplicate-index", Took: time.Since(start)})
 
 	start = time.Now()
 	first, err := s.FirstCopiesAt(s.queryCtx(ctx, scan, "copies", nil), highWater)

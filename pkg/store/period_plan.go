@@ -13,8 +13,6 @@ type caseQuery struct {
 	name   string
 	family family
 	args   []any
-	// rows is about how many rows the query returns.
-	rows int
 }
 
 // planCases sizes each family by the rows that place its cases in the period
@@ -51,7 +49,7 @@ func (s *Store) planCases(ctx context.Context, scan PeriodScan, p period.Period,
 			}
 			args := append([]any{lo, unbounded, hi, lo, unbounded, hi, highWater}, member...)
 			plan = append(plan, caseQuery{name: fmt.Sprintf("%s-%d-of-%d", f.kind, part+1, len(cuts)+1), family: f,
-				args: append(args, highWater), rows: int(defining[i]) * rowsPerCase[f.kind] / (len(cuts) + 1)})
+				args: append(args, highWater)})
 		}
 	}
 	return plan, nil

@@ -91,12 +91,6 @@ func (o Options) clickhouse(database string, quorum uint64) *clickhouse.Options 
 		Auth:        clickhouse.Auth{Database: database, Username: user, Password: o.Password},
 		Settings:    settings,
 		DialTimeout: 5 * time.Second,
-		// A run holds up to seven connections at once (its case queries
-		// sent ahead, the duplicate index, the cases it writes), two runs may
-		// be in flight, and the writers and readers of a service share the
-		// pool: clickhouse-go's 10 would make a second run wait for one, and
-		// give up after DialTimeout.
-		MaxOpenConns: 32,
 	}
 }
 
