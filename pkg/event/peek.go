@@ -68,19 +68,36 @@ func Peek(raw []byte) Attributes {
 // them: a body of millions of tiny elements costs no memory per element.
 // EachElement then hands them out one at a time.
 func CountArray(raw []byte) (int, error) {
+	n, _, err := CountArrayUpTo(raw, 0)
+	return n, err
+}
+
+// CountArrayUpTo is CountArray that also returns where each element lies
+// (ArrayBounds) when the array has at most keep of them, and nil bounds past
+// that: a request's thousand events are then not skipped over a second time,
+// and a body of millions of tiny elements still costs no memory per element.
+func CountArrayUpTo(raw []byte, keep int) (int, []Bounds, error) {
 	if len(raw) == 0 {
-		return 0, (&scanner{}).fail("unexpected end")
+		return 0, nil, (&scanner{}).fail("unexpected end")
 	}
 	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
 	if sc.next() != '[' {
 		if err := sc.document(); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
-		return 0, ErrNotArray
+		return 0, nil, ErrNotArray
 	}
 	n := 0
-	err := elements(&sc, func(int, int) bool { n++; return true })
-	return n, err
+	var bounds []Bounds
+	err := elements(&sc, func(start, end int) bool {
+		if n++; n <= keep {
+			bounds = append(bounds, Bounds{start, end})
+		} else {
+			bounds = nil
+		}
+		return true
+	})
+	return n, bounds, err
 }
 
 // EachElement calls fn with each element of the JSON array raw, in order, as

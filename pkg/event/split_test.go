@@ -85,6 +85,18 @@ func FuzzSplitArray(f *testing.F) {
 			if seen != len(got) {
 				t.Fatalf("%q: EachElement gave %d elements, want %d", in, seen, len(got))
 			}
+			// CountArrayUpTo keeps the places of as many elements as it may.
+			for _, keep := range []int{0, len(got) - 1, len(got)} {
+				n, bounds, err := CountArrayUpTo(in, keep)
+				if err != nil || n != len(got) || (keep >= n && n > 0) != (bounds != nil) {
+					t.Fatalf("%q keeping %d: %d elements, %d places, %v", in, keep, n, len(bounds), err)
+				}
+				for i, b := range bounds {
+					if !bytes.Equal(in[b.Start:b.End], got[i]) {
+						t.Fatalf("%q keeping %d: element %d at %v", in, keep, i, b)
+					}
+				}
+			}
 		}
 		if !utf8.Valid(in) {
 			if err == nil && bytes.ContainsAny(in, "\"") {

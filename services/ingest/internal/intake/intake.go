@@ -104,8 +104,15 @@ func cutID(id string) string {
 type Request struct {
 	one   *Submission // structured or binary mode
 	batch []byte      // a batch body that is a JSON array
-	n     int
+	// bounds are where batch's elements lie, found when it was counted, for
+	// a batch of at most keptBounds elements (nil for a larger one).
+	bounds []event.Bounds
+	n      int
 }
+
+// keptBounds is the most elements whose places a request keeps: 160 kB, and
+// every element of a usual request is then read once, not skipped first.
+const keptBounds = 10_000
 
 // Len is the number of events the request carries.
 func (r Request) Len() int { return r.n }
@@ -114,6 +121,14 @@ func (r Request) Len() int { return r.n }
 func (r Request) Each(fn func(i int, s Submission) bool) {
 	if r.one != nil {
 		fn(0, *r.one)
+		return
+	}
+	if r.bounds != nil {
+		for i, b := range r.bounds {
+			if !fn(i, Submission{Structured: r.batch[b.Start:b.End:b.End]}) {
+				return
+			}
+		}
 		return
 	}
 	event.EachElement(r.batch, func(i int, elem []byte) bool {
@@ -151,14 +166,14 @@ func DecodeRequest(h http.Header, body []byte) (Request, error) {
 	}
 	batch := media == MediaBatch || (media == MediaJSON || media == "") && h.Get("Ce-Specversion") == "" && firstByte(body) == '['
 	if batch {
-		n, err := event.CountArray(body)
+		n, bounds, err := event.CountArrayUpTo(body, keptBounds)
 		switch {
 		case errors.Is(err, event.ErrNotArray):
 			return Request{}, ErrNotBatch
 		case err != nil:
 			return Request{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
 		}
-		return Request{batch: body, n: n}, nil
+		return Request{batch: body, bounds: bounds, n: n}, nil
 	}
 	if !json.Valid(body) {
 		return Request{}, ErrNotJSON
