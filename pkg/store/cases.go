@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -67,7 +68,13 @@ func (s *Store) saveResultCases(ctx context.Context, runID string, cases []scori
 		make([]string, n), make([]string, n), make([]string, n)
 	late, unresolved, dissatisfied, overdue, tolerated, reopened := make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n), make([]uint8, n)
 	points := make([]int64, n)
-	for i, c := range cases {
+	// In the order of the table's key (run_id, unit, case_kind, case_id).
+	order := inKeyOrder(n, func(a, b int) int {
+		x, y := &cases[a], &cases[b]
+		return cmp.Or(cmp.Compare(x.Unit, y.Unit), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
+	})
+	for i, at := range order {
+		c := &cases[at]
 		run[i], kind[i], id[i], unit[i], cadre[i], severity[i], decision[i] = runID, string(c.Kind), c.ID, c.Unit, c.Cadre, c.Severity, c.DecisionID
 		late[i], unresolved[i], dissatisfied[i], overdue[i], tolerated[i] = u8(c.LateResponse), u8(c.Unresolved), u8(c.Dissatisfied), u8(c.Overdue), u8(c.Tolerated)
 		points[i], reopened[i] = c.Points, u8(c.Reopened)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -57,7 +58,13 @@ func (s *Store) SaveScores(ctx context.Context, rows []ScoreRow) error {
 	}
 	path := make([][]string, n)
 	scored := make([]uint8, n)
-	for i, r := range rows {
+	// In the order of the table's key (run_id, subject_kind, level, pos).
+	order := inKeyOrder(n, func(a, b int) int {
+		x, y := &rows[a], &rows[b]
+		return cmp.Or(cmp.Compare(x.RunID, y.RunID), cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Level, y.Level), cmp.Compare(x.Pos, y.Pos))
+	})
+	for i, at := range order {
+		r := &rows[at]
 		run[i], kind[i], level[i], subject[i], name[i], unit[i], grade[i] = r.RunID, r.Kind, r.Level, r.Subject, r.Name, r.Unit, r.Grade
 		reviewNum[i], reviewValue[i], base[i], reviewExact[i] = r.Ratios.ReviewNum, r.Ratios.ReviewValue, r.Base, r.Ratios.ReviewExact
 		pos[i], rank[i] = uint32(r.Pos), uint32(r.Rank)
