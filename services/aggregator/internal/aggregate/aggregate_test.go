@@ -89,7 +89,10 @@ func start(t *testing.T, js jetstream.JetStream, store Inserter, opts Options) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.AckWait, opts.FlushInterval = time.Second, 50*time.Millisecond
+	opts.AckWait = time.Second
+	if opts.FlushInterval == 0 {
+		opts.FlushInterval = 50 * time.Millisecond
+	}
 	a := New(js, c, store, v, reg, opts, prometheus.NewRegistry(), &health{checks: map[string]error{}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()
@@ -306,5 +309,63 @@ func TestIngestRecordsAreStoredAsTheirJSON(t *testing.T) {
 	if dl := deadLetters(t, js); !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "JSON") &&
 		!strings.Contains(dl[0].Header.Get(stream.HeaderReason), "invalid character") {
 		t.Errorf("the forged message's dead letter says %q", dl[0].Header.Get(stream.HeaderReason))
+	}
+}
+
+func (m *memory) counts() (records, inserts int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.records), m.inserts
+}
+
+// TestAQuietStreamClosesTheBatch: the last batch of a burst is stored once
+// the stream is quiet for a tenth of the flush interval, long before the
+// interval ends; a trickle of events, quiet between each, is still at most
+// about one insert per interval, not one per event.
+func TestAQuietStreamClosesTheBatch(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	mem := &memory{}
+	const interval = 3 * time.Second
+	stop := start(t, js, mem, Options{FlushInterval: interval})
+	defer stop()
+	sent := time.Now()
+	for i := range 20 {
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(responded(fmt.Sprintf("burst-%d", i)))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, interval, func() error {
+		if got, _ := mem.counts(); got != 20 {
+			return fmt.Errorf("%d of 20 stored", got)
+		}
+		return nil
+	})
+	if took := time.Since(sent); took > interval/2 {
+		t.Errorf("a burst's last batch stored %s after it was sent; the interval is %s", took, interval)
+	}
+	stop()
+
+	trickle := &memory{}
+	const every, gap, events = 400 * time.Millisecond, 60 * time.Millisecond, 30
+	stop = start(t, js, trickle, Options{FlushInterval: every}) // idle after 40 ms: each gap is quiet
+	defer stop()
+	began := time.Now()
+	for i := range events {
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(responded(fmt.Sprintf("trickle-%d", i)))}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(gap)
+	}
+	testkit.Eventually(t, 10*time.Second, func() error {
+		if got, _ := trickle.counts(); got != events { // the burst was acknowledged before
+			return fmt.Errorf("%d of %d stored", got, events)
+		}
+		return nil
+	})
+	_, inserts := trickle.counts()
+	if most := int(time.Since(began)/every) + 2; inserts > most {
+		t.Errorf("%d events a %s apart made %d inserts; at most %d short batches fit in %s", events, gap, inserts, most, time.Since(began).Round(time.Millisecond))
 	}
 }
