@@ -76,6 +76,7 @@ func CountArray(raw []byte) (int, error) {
 // (ArrayBounds) when the array has at most keep of them, and nil bounds past
 // that: a request's thousand events are then not skipped over a second time,
 // and a body of millions of tiny elements still costs no memory per element.
+// On an error the bounds are those read before it.
 func CountArrayUpTo(raw []byte, keep int) (int, []Bounds, error) {
 	if len(raw) == 0 {
 		return 0, nil, (&scanner{}).fail("unexpected end")

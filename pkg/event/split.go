@@ -2,7 +2,7 @@ package event
 
 import (
 	"errors"
-	"unsafe"
+	"math"
 )
 
 // ErrNotArray means a batch is JSON but not an array.
@@ -20,23 +20,9 @@ type Bounds struct{ Start, End int }
 // checked for JSON syntax only; each is validated as an event on its own
 // afterwards.
 func ArrayBounds(raw []byte) ([]Bounds, error) {
-	if len(raw) == 0 {
-		return nil, (&scanner{}).fail("unexpected end")
-	}
-	// A read-only view of raw: the scanner never writes.
-	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
-	if sc.next() != '[' {
-		if err := sc.document(); err != nil {
-			return nil, err
-		}
-		return nil, ErrNotArray
-	}
-	var out []Bounds
-	if err := elements(&sc, func(start, end int) bool {
-		out = append(out, Bounds{start, end})
-		return true
-	}); err != nil {
+	_, bounds, err := CountArrayUpTo(raw, math.MaxInt)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return bounds, nil
 }

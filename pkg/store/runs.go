@@ -155,19 +155,19 @@ func (s *Store) SaveResults(ctx context.Context, results []Result) error {
 	return s.insertColumns(ctx, qInsertResults, run, per, kind, subject, name, level, unit, path, scored, score, detail)
 }
 
-// inKeyOrder returns the places 0…n-1 in the order of cmp, ties in place
+// inKeyOrder returns the places 0…n-1 in the order of compare, ties in place
 // order: rows inserted in the order of their table's key. ClickHouse 18.16
 // sorts every insert by the key, and sorting 100,000 result cases by four
 // strings cost it 90–160 ms of an insert's 125–195; rows already in order
 // took 37–44 ms (measured against the test server), while the scorer sorts
 // them in some tens of milliseconds.
-func inKeyOrder(n int, cmp func(a, b int) int) []int {
+func inKeyOrder(n int, compare func(a, b int) int) []int {
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp(a, b); c != 0 {
+		if c := compare(a, b); c != 0 {
 			return c
 		}
 		return a - b

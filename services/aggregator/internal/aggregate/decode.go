@@ -52,9 +52,9 @@ type decoder struct {
 
 // decode reads one message. Events that ingest published (kaoping.ingest.<name>)
 // were checked there and are only read, from the record form ingest writes
-// (or, in messages written before it did, from their JSON); every other event is validated, its
-// source must be the one registered for the subject's name and the source
-// must be allowed its type. A failing event becomes a dead letter; the others
+// (or, in messages written before it did, from their JSON); every other
+// event is validated, its source must be the one registered for the
+// subject's name and the source must be allowed its type. A failing event becomes a dead letter; the others
 // of the message are stored.
 func (d decoder) decode(msg jetstream.Msg) decoded {
 	md, err := msg.Metadata()
