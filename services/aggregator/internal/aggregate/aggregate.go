@@ -181,9 +181,8 @@ func (a *Aggregator) Run(ctx context.Context) error {
 func (a *Aggregator) receive(ctx context.Context, out chan<- *batch) {
 	b := &batch{}
 	var deadline, lastShort time.Time
-	idle := a.idleAfter()
 	for ctx.Err() == nil {
-		fetched, cancel, err := a.pull(ctx, b, deadline, idle)
+		fetched, cancel, err := a.pull(ctx, b, deadline)
 		if err != nil {
 			if ctx.Err() == nil {
 				a.log.Warn("fetch failed, retrying", "err", err)
@@ -235,9 +234,9 @@ func (a *Aggregator) idleAfter() time.Duration {
 
 // pull asks for the next messages of batch b. Into an empty batch it waits
 // for one message, at most FlushInterval and no longer than ctx (a stop is not
-// held up); into an open one it takes what comes within idle (no later than
-// the batch is due), so a quiet stream is noticed within idle of its last
-// message. Either way the server ends the pull before the client gives up on
+// held up); into an open one it takes what comes within idleAfter (no later
+// than the batch is due), so a quiet stream is noticed that soon after its
+// last message. Either way the server ends the pull before the client gives up on
 // it: a pull the client leaves while the server still sends it messages
 // leaves them unacknowledged until the AckWait brings them back (pulls whose
 // context ended 2 ms after the server's expiry made make bench's HTTP path
@@ -258,7 +257,7 @@ func (a *Aggregator) idleAfter() time.Duration {
 // exceeds would never deliver it. (FetchBytes alone asks for a million
 // messages, and the client made and cleared a 16 MB channel for every pull,
 // 14% of the aggregator's CPU in make bench.)
-func (a *Aggregator) pull(ctx context.Context, b *batch, deadline time.Time, idle time.Duration) (jetstream.MessageBatch, context.CancelFunc, error) {
+func (a *Aggregator) pull(ctx context.Context, b *batch, deadline time.Time) (jetstream.MessageBatch, context.CancelFunc, error) {
 	if len(b.msgs) == 0 {
 		fctx, cancel := context.WithTimeout(ctx, a.opts.FlushInterval)
 		fetched, err := a.consumer.Fetch(1, jetstream.FetchContext(fctx))
@@ -267,7 +266,7 @@ func (a *Aggregator) pull(ctx context.Context, b *batch, deadline time.Time, idl
 		}
 		return fetched, cancel, err
 	}
-	wait := min(idle, max(time.Until(deadline), time.Millisecond))
+	wait := min(a.idleAfter(), max(time.Until(deadline), time.Millisecond))
 	fetched, err := a.consumer.Fetch(max(a.opts.BatchSize-b.events, 1),
 		jetstream.FetchMaxBytes(max(a.opts.BatchBytes-b.bytes, int(a.js.Conn().MaxPayload())+4096)), jetstream.FetchMaxWait(wait))
 	return fetched, func() {}, err
