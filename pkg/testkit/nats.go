@@ -7,6 +7,7 @@ package testkit
 import (
 	"context"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,13 +79,20 @@ func (n *NATS) EnsureStreams(t testing.TB, cfg stream.Config) jetstream.JetStrea
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment ago,
-// for a server the test starts itself.
+// for a server the test starts itself. No port is handed out twice in a
+// process: the kernel may give a port just closed to the next caller, and two
+// services of one stack then race for it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
+}
+
+// FreePort is FreeAddr's port.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ports, err := freePorts(1)
 	if err != nil {
-		t.Fatalf("testkit: free port: %v", err)
+		t.Fatalf("testkit: %v", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return ports[0]
 }

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,21 +26,11 @@ import (
 	"kaoping/pkg/wire"
 )
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startRun runs the service in the background and returns its base URL and a
 // function that stops it and returns run's error.
 func startRun(t *testing.T, args []string, env map[string]string) (string, func() error) {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := testkit.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testkit.Buffer{}
 	errc := make(chan error, 1)
@@ -174,7 +163,7 @@ func TestRunEndToEnd(t *testing.T) {
 // TestRunWaitsForNATS starts ingest before NATS: it must stay up, not ready,
 // refuse to accept events, and become ready once NATS comes.
 func TestRunWaitsForNATS(t *testing.T) {
-	natsPort := freePort(t)
+	natsPort := testkit.FreePort(t)
 	registry := filepath.Join(t.TempDir(), "sources.yaml")
 	if err := os.WriteFile(registry, []byte("sources:\n  - source: /sources/dev\n    token: kaoping-dev-token\n    types: [\"*\"]\n"), 0o600); err != nil {
 		t.Fatal(err)
