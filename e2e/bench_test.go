@@ -47,7 +47,7 @@ func TestDeliveryBench(t *testing.T) {
 	events := generated(t, complaints)
 	n := len(events)
 	t.Logf("events: %d (%d complaints of 2026Q3)", n, complaints)
-	ch := testkit.StartClickHouse(t)
+	ch := testkit.StartClickHouseWith(t, testkit.ClickHouseOptions{LogQueries: os.Getenv("KAOPING_BENCH_QUERIES") != ""})
 
 	base := baseline(t, ch, events)
 	sdk, sdkMem, rebuilt := sdkToQueryable(t, ch, events)
@@ -122,6 +122,9 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 	env := []string{
 		"KAOPING_NATS_URL=nats://" + s.nats, "KAOPING_CLICKHOUSE_ADDR=" + ch.Addr, "KAOPING_CLICKHOUSE_DATABASE=" + s.db,
 		"KAOPING_TOKENS=" + devToken + "=dev:admin", "KAOPING_SOURCES=" + localRegistry(t),
+	}
+	if os.Getenv("KAOPING_BENCH_QUERIES") != "" {
+		env = append(env, "KAOPING_CLICKHOUSE_LOG_QUERIES=true")
 	}
 	env = append(env, strings.Fields(os.Getenv("KAOPING_BENCH_ENV"))...)
 	s.env = env
@@ -322,10 +325,60 @@ func httpToRanking(t *testing.T, ch *testkit.ClickHouse, events []event.Event) (
 	resp.Body.Close()
 	took := time.Since(start)
 	t.Logf("(b) ranking served after %s; %s", took.Round(time.Millisecond), cpu)
+	if os.Getenv("KAOPING_BENCH_QUERIES") != "" {
+		logServerWork(t, ch, s.db, start, took)
+	}
 	if os.Getenv("KAOPING_BENCH_LOGS") != "" {
 		t.Logf("scorer:\n%s", s.procs["scorer"].out)
 	}
 	return float64(len(events)) / took.Seconds(), peakMemory(t, s.procs["aggregator"])
+}
+
+// logServerWork prints, with KAOPING_BENCH_QUERIES=1, what ClickHouse did
+// from start for took: every query (but those of system tables) and every
+// part of database db written or merged, with its time, rows and (for
+// queries) CPU: the measure's profile on the server's side.
+func logServerWork(t *testing.T, ch *testkit.ClickHouse, db string, start time.Time, took time.Duration) {
+	conn := ch.Connect(t, "")
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		t.Fatal(err)
+	}
+	from, to := start.Unix()-1, start.Add(took).Unix()+1
+	var b strings.Builder
+	rows, err := conn.Query(ctx, `SELECT toString(query_start_time), query_duration_ms, read_rows, written_rows,
+	arrayFirst(v -> 1, arrayFilter((v, n) -> n = 'OSCPUVirtualTimeMicroseconds', ProfileEvents.Values, ProfileEvents.Names)),
+	substring(replaceAll(query, '\n', ' '), 1, 90)
+FROM system.query_log WHERE type = 2 AND event_time >= toDateTime(?) AND event_time <= toDateTime(?) AND query NOT LIKE ?
+ORDER BY query_start_time`, from, to, "%system.%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var at, query string
+		var ms, read, written, cpu uint64
+		if err := rows.Scan(&at, &ms, &read, &written, &cpu, &query); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "  query %s %5d ms cpu %5d ms read %8d written %7d  %s\n", at, ms, cpu/1000, read, written, query)
+	}
+	rows.Close()
+	rows, err = conn.Query(ctx, `SELECT toString(event_time), event_type, duration_ms, rows, table, part_name
+FROM system.part_log WHERE event_time >= toDateTime(?) AND event_time <= toDateTime(?) AND database = ? ORDER BY event_time`, from, to, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var at, table, part string
+		var kind int8
+		var ms, n uint64
+		if err := rows.Scan(&at, &kind, &ms, &n, &table, &part); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "  part  %s %5d ms type %d rows %8d  %s %s\n", at, ms, kind, n, table, part)
+	}
+	rows.Close()
+	t.Logf("(b) ClickHouse's work:\n%s", b.String())
 }
 
 // baseline loads the events with clickhouse-client: the raw JSON lines as

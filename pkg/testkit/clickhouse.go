@@ -66,8 +66,8 @@ func StartClickHouse(t testing.TB) *ClickHouse {
 // ClickHouseOptions change what a server of its own does.
 type ClickHouseOptions struct {
 	// LogQueries gives the server a system.query_log (flushed every second)
-	// for connections that ask to log their queries (log_queries=1), as
-	// benchmarks need.
+	// for connections that ask to log their queries (log_queries=1), and a
+	// system.part_log of every part written and merged, as benchmarks need.
 	LogQueries bool
 	// ConfigD, when set, is written as config.d/kaoping.xml beside the
 	// server's config, which the server merges into it (as an operator adds
@@ -612,6 +612,11 @@ var configTemplate = template.Must(template.New("config.xml").Parse(`<?xml versi
         <table>query_log</table>
         <flush_interval_milliseconds>1000</flush_interval_milliseconds>
     </query_log>
+    <part_log>
+        <database>system</database>
+        <table>part_log</table>
+        <flush_interval_milliseconds>1000</flush_interval_milliseconds>
+    </part_log>
 {{- end}}
 </yandex>
 `))
