@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"unsafe"
 )
 
 // The record form: the typed columns of events already validated, in a
@@ -15,13 +16,26 @@ import (
 // is, one structured event, and refused as not JSON.
 //
 // A body is the version byte and the number of records as a uvarint (so a
-// reader makes room for them once), then each record's fields in the order
-// of strings and instants: strings as a uvarint length and their bytes,
-// instants as varints, then Resolved and Rating as one byte each. StreamSeq, MsgPos and
-// IngestNs are not carried: the stream gives them (Record.Stamp).
+// reader makes room for them once), then each record: its JSON (Raw) as a
+// uvarint length and its bytes; every other string as a uvarint h, either
+// a literal (h = length<<1, its bytes follow) or a reference into the JSON
+// (h = offset<<1 | 1, a uvarint length follows): the validator reads most
+// columns as substrings of the event's text (Validator.DecodeInto), so they
+// are not written twice, and a record is hardly longer than its JSON; then
+// the instants as varints, then Resolved and Rating as one byte each.
+// StreamSeq, MsgPos and IngestNs are not carried: the stream gives them
+// (Record.Stamp).
+//
+// Version 1 wrote every string as a literal, Raw last (it made a record
+// about 1.5 times its JSON). Its bodies stay in the stream and are read as
+// they were, by the aggregator and by a rebuild.
 
-// RecordFormVersion is the first byte of a body in the record form.
-const RecordFormVersion = 1
+// RecordFormVersion is the first byte of a body in the record form, the
+// version AppendRecordsHead writes.
+const RecordFormVersion = 2
+
+// recordFormLiterals is version 1, every string a literal.
+const recordFormLiterals = 1
 
 // ErrRecordForm means a body is not a sequence of records in the form.
 var ErrRecordForm = errors.New("event: a body in the record form is cut short or of another version")
@@ -33,14 +47,21 @@ func AppendRecordsHead(b []byte, n int) []byte {
 
 // RecordsHeadSize is the length AppendRecordsHead adds.
 func RecordsHeadSize(n int) int {
-	var buf [binary.MaxVarintLen64]byte
-	return 1 + binary.PutUvarint(buf[:], uint64(n))
+	return 1 + uvarintLen(uint64(n))
 }
 
 // AppendRecord appends r in the record form to b, after the body's head.
 func AppendRecord(b []byte, r *Record) []byte {
-	for _, s := range r.strings() {
-		b = binary.AppendUvarint(b, uint64(len(*s)))
+	b = binary.AppendUvarint(b, uint64(len(r.Raw)))
+	b = append(b, r.Raw...)
+	strs := r.strings()
+	for _, s := range strs[:len(strs)-1] {
+		if off, ok := within(r.Raw, *s); ok {
+			b = binary.AppendUvarint(b, uint64(off)<<1|1)
+			b = binary.AppendUvarint(b, uint64(len(*s)))
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(*s))<<1)
 		b = append(b, *s...)
 	}
 	for _, n := range r.instants() {
@@ -55,13 +76,38 @@ func AppendRecord(b []byte, r *Record) []byte {
 
 // RecordSize is the length AppendRecord adds for r.
 func RecordSize(r *Record) int {
-	var buf [binary.MaxVarintLen64]byte
-	n := 2
-	for _, s := range r.strings() {
-		n += binary.PutUvarint(buf[:], uint64(len(*s))) + len(*s)
+	n := 2 + uvarintLen(uint64(len(r.Raw))) + len(r.Raw)
+	strs := r.strings()
+	for _, s := range strs[:len(strs)-1] {
+		if off, ok := within(r.Raw, *s); ok {
+			n += uvarintLen(uint64(off)<<1|1) + uvarintLen(uint64(len(*s)))
+			continue
+		}
+		n += uvarintLen(uint64(len(*s))<<1) + len(*s)
 	}
 	for _, x := range r.instants() {
-		n += binary.PutVarint(buf[:], *x)
+		n += uvarintLen(uint64(*x<<1) ^ uint64(*x>>63)) // zigzag, as AppendVarint
+	}
+	return n
+}
+
+// within is where s lies in raw when s is a substring of raw's bytes (not
+// merely equal to one: the same memory), as the validator's columns are.
+func within(raw, s string) (int, bool) {
+	if len(s) == 0 || len(s) > len(raw) {
+		return 0, false
+	}
+	off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	if off > uintptr(len(raw)-len(s)) { // also when s starts before raw: off wraps around
+		return 0, false
+	}
+	return int(off), true
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
 	}
 	return n
 }
@@ -70,7 +116,7 @@ func RecordSize(r *Record) int {
 // record form. Every string of a record is a substring of body: one copy of
 // a message holds its events.
 func ReadRecords(body string, dst []Record) ([]Record, error) {
-	if len(body) == 0 || body[0] != RecordFormVersion {
+	if len(body) == 0 || (body[0] != RecordFormVersion && body[0] != recordFormLiterals) {
 		return dst, ErrRecordForm
 	}
 	n, w := uvarint(body[1:])
@@ -84,8 +130,16 @@ func ReadRecords(body string, dst []Record) ([]Record, error) {
 	for range n {
 		dst = append(dst, Record{})
 		r := &dst[len(dst)-1]
-		for _, s := range r.strings() {
-			*s = rd.str()
+		strs := r.strings()
+		if body[0] == recordFormLiterals {
+			for _, s := range strs {
+				*s = rd.str()
+			}
+		} else {
+			r.Raw = rd.str()
+			for _, s := range strs[:len(strs)-1] {
+				*s = rd.strIn(r.Raw)
+			}
 		}
 		for _, n := range r.instants() {
 			*n = rd.varint()
@@ -135,6 +189,34 @@ func (rd *formReader) str() string {
 	start := rd.at + w
 	rd.at = start + int(n)
 	return rd.s[start:rd.at]
+}
+
+// strIn reads a string of version 2: a literal, or a reference into raw.
+func (rd *formReader) strIn(raw string) string {
+	h, w := uvarint(rd.s[rd.at:])
+	if w <= 0 {
+		rd.bad, rd.at = true, len(rd.s)
+		return ""
+	}
+	if h&1 == 0 {
+		n := h >> 1
+		if n > uint64(len(rd.s)-rd.at-w) {
+			rd.bad, rd.at = true, len(rd.s)
+			return ""
+		}
+		start := rd.at + w
+		rd.at = start + int(n)
+		return rd.s[start:rd.at]
+	}
+	rd.at += w
+	off := h >> 1
+	n, w := uvarint(rd.s[rd.at:])
+	if w <= 0 || off > uint64(len(raw)) || n > uint64(len(raw))-off {
+		rd.bad, rd.at = true, len(rd.s)
+		return ""
+	}
+	rd.at += w
+	return raw[off : off+n]
 }
 
 func (rd *formReader) varint() int64 {
