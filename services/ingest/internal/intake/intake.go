@@ -322,22 +322,22 @@ func Check(v *event.Validator, r Rules, subs []Submission) (events []event.Event
 // errForbidden is the error of an event the token may not send.
 var errForbidden = errors.New(Forbidden)
 
-// check checks one submission: first whether the token may send it, from the
-// source and type a cheap look at its text finds (an event of another source,
-// or of a type the token may not send, is forbidden whatever else is wrong
-// with it: a token learns nothing about events it could not send, and no
-// validation is spent on them); then the event contract, the source and type
-// again as validated, the ingestion time and the message size.
+// check checks one submission: the event contract, then whether the token
+// may send it (its source and type), the ingestion time and the message
+// size. An event the token could not send is forbidden whatever else is
+// wrong with it, so a token learns nothing about such events: when the
+// contract is broken, a cheap look at the text finds the source and type to
+// tell. Only then: every event of a healthy source passes the contract, and
+// the look cost a tenth of ingest's CPU when it came first.
 func (r Rules) check(v *event.Validator, s Submission) (event.Event, error) {
-	a := s.attributes()
-	if a.Source != "" && a.Source != r.Grant.Source.URI || a.Type != "" && !r.Grant.Allows(a.Type) {
-		return event.Event{}, errForbidden
-	}
 	e, err := s.parse(v)
-	switch {
-	case err != nil:
+	if err != nil {
+		if a := s.attributes(); a.Source != "" && a.Source != r.Grant.Source.URI || a.Type != "" && !r.Grant.Allows(a.Type) {
+			return event.Event{}, errForbidden
+		}
 		return e, err
-	case e.Source != r.Grant.Source.URI || !r.Grant.Allows(e.Type):
+	}
+	if e.Source != r.Grant.Source.URI || !r.Grant.Allows(e.Type) {
 		return e, errForbidden
 	}
 	if err := e.CheckIngestTime(r.Now); err != nil {
