@@ -31,6 +31,9 @@ type Config struct {
 	// past them requests are answered 429 with Retry-After.
 	Rate  float64
 	Burst float64
+	// MemoryLimitMiB is the Go heap ingest lets grow before collecting (a
+	// soft limit, lifecycle.SetMemoryLimit); 0 leaves Go's defaults.
+	MemoryLimitMiB int
 }
 
 // DefaultRate is the events per second a source may send by default: above
@@ -57,11 +60,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			"publish-timeout": "KAOPING_INGEST_PUBLISH_TIMEOUT",
 			"rate":            "KAOPING_INGEST_RATE",
 			"burst":           "KAOPING_INGEST_BURST",
+			"memory-limit":    "KAOPING_INGEST_MEMORY_LIMIT_MIB",
 		})
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 10<<20, "largest request body in bytes; larger is answered 413")
 	fs.DurationVar(&c.PublishTimeout, "publish-timeout", 10*time.Second, "longest wait for JetStream to acknowledge a request's events; past it: 503")
 	fs.Float64Var(&c.Rate, "rate", DefaultRate, "events per second each source may send (0: no limit); past it: 429 with Retry-After")
 	fs.Float64Var(&c.Burst, "burst", 0, "events a source may send at once after a quiet spell (0: one second's worth of --rate)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit", 200, "MiB of Go heap ingest lets grow before it collects (a soft limit: the requests in flight and the duplicate memory are what is live, and collecting less often saves CPU; 0: Go's defaults; GOGC and GOMEMLIMIT win when set)")
 	if err := flagenv.Parse(fs, args[1:], getenv, env, about, out); err != nil {
 		return Config{}, err
 	}
@@ -83,6 +88,8 @@ func (c Config) check() error {
 		return fmt.Errorf("--rate (KAOPING_INGEST_RATE) must be events per second, 0 or more, got %v", c.Rate)
 	case c.Burst < 0 || math.IsNaN(c.Burst) || math.IsInf(c.Burst, 0):
 		return fmt.Errorf("--burst (KAOPING_INGEST_BURST) must be a number of events, 0 or more, got %v", c.Burst)
+	case c.MemoryLimitMiB < 0:
+		return fmt.Errorf("--memory-limit (KAOPING_INGEST_MEMORY_LIMIT_MIB) must not be negative, got %d", c.MemoryLimitMiB)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func envOf(m map[string]string) func(string) string {
 
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
-		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second, Rate: DefaultRate,
+		HTTP: obs.HTTPConfig{Addr: "127.0.0.1:8081", ReadTimeout: obs.DefaultReadTimeout, WriteTimeout: obs.DefaultWriteTimeout, IdleTimeout: obs.DefaultIdleTimeout}, MaxBodyBytes: 10 << 20, PublishTimeout: 10 * time.Second, Rate: DefaultRate, MemoryLimitMiB: 200,
 		NATS: stream.Options{URL: "nats://127.0.0.1:4222", Config: stream.Config{Replicas: 1, DuplicateWindow: 24 * time.Hour, DeadLetterMaxAge: 30 * 24 * time.Hour}},
 	}
 	tests := []struct {
@@ -35,12 +35,12 @@ func TestParseConfig(t *testing.T) {
 				"KAOPING_INGEST_ADDR": ":9000", "KAOPING_NATS_URL": "nats://n:4222", "KAOPING_SOURCES": "/etc/s.yaml",
 				"KAOPING_INGEST_MAX_BODY_BYTES": "1024", "KAOPING_INGEST_DRAIN_DELAY": "5s",
 				"KAOPING_INGEST_PUBLISH_TIMEOUT": "3s", "KAOPING_STREAM_REPLICAS": "3", "KAOPING_STREAM_DUPLICATE_WINDOW": "2h",
-				"KAOPING_INGEST_RATE": "5000", "KAOPING_INGEST_BURST": "20000",
+				"KAOPING_INGEST_RATE": "5000", "KAOPING_INGEST_BURST": "20000", "KAOPING_INGEST_MEMORY_LIMIT_MIB": "0",
 			},
 			want: func(c *Config) {
 				c.HTTP.Addr, c.NATS.URL, c.Sources, c.MaxBodyBytes, c.HTTP.DrainDelay = ":9000", "nats://n:4222", "/etc/s.yaml", 1024, 5*time.Second
 				c.PublishTimeout, c.NATS.Replicas, c.NATS.DuplicateWindow = 3*time.Second, 3, 2*time.Hour
-				c.Rate, c.Burst = 5000, 20000
+				c.Rate, c.Burst, c.MemoryLimitMiB = 5000, 20000, 0
 			},
 		},
 		{

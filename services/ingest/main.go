@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	lifecycle.SetMemoryLimit(cfg.MemoryLimitMiB, getenv)
 	log := obs.NewLogger(stdout, "ingest")
 	registry, err := sources.Load(cfg.Sources)
 	if err != nil {
