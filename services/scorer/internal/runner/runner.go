@@ -370,6 +370,22 @@ func (r *Runner) execute(ctx context.Context, m *scoring.Model, run store.Run, p
 
 func (r *Runner) evaluate(ctx context.Context, m *scoring.Model, run store.Run, p period.Period) (string, error) {
 	start := time.Now()
+	// While the aggregator stores the last events, the duplicate index is
+	// brought up to what it has stored already, so the run's own catch-up
+	// (store.ScanPeriod, after the barrier; CatchUpDuplicates runs one at a
+	// time) is left the last messages only. The barrier waits for one insert
+	// after another, leaving a core free: in make bench (b) the run's
+	// catch-up of 196,000 new events took 40–90 ms after it.
+	caught := make(chan struct{})
+	defer func() { <-caught }() // nothing of a run outlives it
+	go func() {
+		defer close(caught)
+		if stored, err := r.barrier.Stored(ctx); err == nil && stored < run.HighWater {
+			if _, err := r.store.CatchUpDuplicates(ctx, stored); err != nil {
+				r.log.Warn("duplicate index not brought up to date during the barrier", "run", run.ID, "through", stored, "err", err)
+			}
+		}
+	}()
 	if err := r.barrier.Wait(ctx, run.HighWater); err != nil {
 		return "", err
 	}
