@@ -165,11 +165,27 @@ func sendBatches(ctx context.Context, js jetstream.JetStream, batches []Batch, e
 // event must come from the validator (Parse, Decode, FromBinary), which read
 // its columns.
 func PublishRecords(ctx context.Context, js jetstream.JetStream, subject, name string, events []event.Event, header nats.Header) ([]Result, error) {
-	batches, err := RecordBatches(subject, name, events, int(js.Conn().MaxPayload())-wire.Overhead-len(subject))
+	batches, err := RecordBatches(subject, name, events, RecordBodyLimit(js.Conn().MaxPayload(), subject))
 	if err != nil {
 		return nil, err
 	}
 	return sendBatches(ctx, js, batches, len(events), header, true)
+}
+
+// RecordBodyLimit is the most body a message in the record form on subject
+// may have under the server's maxPayload: the headers and framing
+// (wire.Overhead) and the subject take the rest. Ingest holds each event to
+// it (RecordFits) and packs its messages under it, so an event that passes
+// the one is carried by the other.
+func RecordBodyLimit(maxPayload int64, subject string) int {
+	return int(maxPayload) - wire.Overhead - len(subject)
+}
+
+// RecordFits is the size of a body in the record form carrying r alone,
+// and whether it is within limit.
+func RecordFits(r *event.Record, limit int) (int, bool) {
+	size := event.RecordsHeadSize(1) + event.RecordSize(r)
+	return size, size <= limit
 }
 
 // RecordBatches packs events, in order, into messages in the record form of
@@ -182,8 +198,8 @@ func RecordBatches(subject, name string, events []event.Event, maxBytes int) ([]
 			return nil, fmt.Errorf("event %s: no columns read by the validator", events[i].ID)
 		}
 		sizes[i] = event.RecordSize(records[i])
-		if event.RecordsHeadSize(1)+sizes[i] > maxBytes {
-			return nil, fmt.Errorf("event %s: %d bytes as a record, more than the %d a message may carry", events[i].ID, sizes[i], maxBytes)
+		if size, ok := RecordFits(records[i], maxBytes); !ok {
+			return nil, fmt.Errorf("event %s: %d bytes as a record, more than the %d a message may carry", events[i].ID, size, maxBytes)
 		}
 	}
 	var out []Batch

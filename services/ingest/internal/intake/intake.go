@@ -32,8 +32,9 @@ import (
 	"unicode/utf8"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/publish"
 	"kaoping/pkg/sources"
-	"kaoping/pkg/wire"
+	"kaoping/pkg/stream"
 )
 
 // Media types of the CloudEvents JSON format.
@@ -343,12 +344,13 @@ func (r Rules) check(v *event.Validator, s Submission) (event.Event, error) {
 	if err := e.CheckIngestTime(r.Now); err != nil {
 		return e, err
 	}
-	return e, fits(e, r.MaxMessageBytes)
+	return e, fits(e, r.MaxMessageBytes, stream.IngestSubject(r.Grant.Source.Name))
 }
 
-// fits checks that a message could carry e: in the record form ingest
-// publishes (event.AppendRecord), alone, with the headers ingest sets.
-func fits(e event.Event, max int64) error {
+// fits checks that a message on subject could carry e: in the record form
+// ingest publishes, alone, with the headers ingest sets, under the limit its
+// messages are packed to (publish.RecordBodyLimit).
+func fits(e event.Event, max int64, subject string) error {
 	if max <= 0 {
 		return nil
 	}
@@ -356,9 +358,10 @@ func fits(e event.Event, max int64) error {
 	if r == nil {
 		return fmt.Errorf("event: no columns read by the validator")
 	}
-	if size := int64(event.RecordsHeadSize(1) + event.RecordSize(r) + wire.Overhead); size > max {
+	limit := publish.RecordBodyLimit(max, subject)
+	if size, ok := publish.RecordFits(r, limit); !ok {
 		return fmt.Errorf("event: %d bytes, %d with the columns read from it, more than the %d bytes a message may carry",
-			len(e.Raw), size-wire.Overhead, max-wire.Overhead)
+			len(e.Raw), size, limit)
 	}
 	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"kaoping/pkg/event"
+	"kaoping/pkg/publish"
 	"kaoping/pkg/sources"
+	"kaoping/pkg/stream"
 	"kaoping/pkg/wire"
 )
 
@@ -173,14 +175,21 @@ func TestCheckMessageSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A message of one record, with the headers ingest sets.
-	exact := int64(event.RecordsHeadSize(1) + event.RecordSize(event.RecordOf(&e)) + wire.Overhead)
+	// A message of one record on ingest's subject, with the headers ingest sets.
+	subject := stream.IngestSubject(src.Source.Name)
+	exact := int64(event.RecordsHeadSize(1) + event.RecordSize(event.RecordOf(&e)) + wire.Overhead + len(subject))
 	rules := Rules{Grant: src, Now: time.Date(2026, 7, 4, 0, 0, 0, 0, time.UTC)}
 	for max, wantOK := range map[int64]bool{0: true, exact: true, exact - 1: false} {
 		rules.MaxMessageBytes = max
 		events, rejected := Check(v, rules, []Submission{{Structured: []byte(raw)}})
 		if (len(events) == 1) != wantOK {
 			t.Errorf("limit %d for a %d-byte message: events %d, rejected %+v", max, exact, len(events), rejected)
+		}
+		// What is accepted is published: the messages are packed to the same limit.
+		if len(events) == 1 && max > 0 {
+			if _, err := publish.RecordBatches(subject, src.Source.Name, events, publish.RecordBodyLimit(max, subject)); err != nil {
+				t.Errorf("limit %d: accepted, but no message carries it: %v", max, err)
+			}
 		}
 		if !wantOK && (len(rejected) != 1 || !strings.Contains(rejected[0].Error, "bytes")) {
 			t.Errorf("limit %d: rejected %+v", max, rejected)
