@@ -181,10 +181,10 @@ func RecordBodyLimit(maxPayload int64, subject string) int {
 	return int(maxPayload) - wire.Overhead - len(subject)
 }
 
-// RecordFits is the size of a body in the record form carrying r alone,
-// and whether it is within limit.
-func RecordFits(r *event.Record, limit int) (int, bool) {
-	size := event.RecordsHeadSize(1) + event.RecordSize(r)
+// RecordFits is the size of a body in the record form carrying alone a
+// record of recordSize bytes (event.RecordSize), and whether it is within limit.
+func RecordFits(recordSize, limit int) (int, bool) {
+	size := event.RecordsHeadSize(1) + recordSize
 	return size, size <= limit
 }
 
@@ -198,7 +198,7 @@ func RecordBatches(subject, name string, events []event.Event, maxBytes int) ([]
 			return nil, fmt.Errorf("event %s: no columns read by the validator", events[i].ID)
 		}
 		sizes[i] = event.RecordSize(records[i])
-		if size, ok := RecordFits(records[i], maxBytes); !ok {
+		if size, ok := RecordFits(sizes[i], maxBytes); !ok {
 			return nil, fmt.Errorf("event %s: %d bytes as a record, more than the %d a message may carry", events[i].ID, size, maxBytes)
 		}
 	}
