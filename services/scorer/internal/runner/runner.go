@@ -320,18 +320,24 @@ func (r *Runner) IndexDuplicates(ctx context.Context, every time.Duration) error
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if stored, err := r.barrier.Stored(ctx); err != nil {
-			r.log.Warn("duplicate index: aggregator's progress unknown", "err", err)
-		} else if _, err := r.store.CatchUpDuplicates(ctx, stored); err != nil && ctx.Err() == nil {
-			r.log.Warn("duplicate index not brought up to date", "through", stored, "err", err)
-		} else if err == nil {
-			r.indexed.Set(float64(stored))
-		}
+		r.indexStored(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// indexStored brings the index of duplicated events up to what the
+// aggregator has stored now; a failure is logged, the next call tries again.
+func (r *Runner) indexStored(ctx context.Context) {
+	if stored, err := r.barrier.Stored(ctx); err != nil {
+		r.log.Warn("duplicate index: aggregator's progress unknown", "err", err)
+	} else if _, err := r.store.CatchUpDuplicates(ctx, stored); err != nil && ctx.Err() == nil {
+		r.log.Warn("duplicate index not brought up to date", "through", stored, "err", err)
+	} else if err == nil {
+		r.indexed.Set(float64(stored))
 	}
 }
 
@@ -380,11 +386,7 @@ func (r *Runner) evaluate(ctx context.Context, m *scoring.Model, run store.Run, 
 	defer func() { <-caught }() // nothing of a run outlives it
 	go func() {
 		defer close(caught)
-		if stored, err := r.barrier.Stored(ctx); err == nil && stored < run.HighWater {
-			if _, err := r.store.CatchUpDuplicates(ctx, stored); err != nil {
-				r.log.Warn("duplicate index not brought up to date during the barrier", "run", run.ID, "through", stored, "err", err)
-			}
-		}
+		r.indexStored(ctx)
 	}()
 	if err := r.barrier.Wait(ctx, run.HighWater); err != nil {
 		return "", err
