@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
+	"reflect"
+	"slices"
+	"unsafe"
 
+	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -36,7 +39,7 @@ func (s *Store) insertEvents(ctx context.Context, insert string, chunks [][]even
 	block := make([]*event.Record, 0, min(n, insertBlockRows))
 	sent := 0
 	flush := func() error {
-		if err := appendBlock(batch, block, sent == 0); err != nil {
+		if err := appendBlock(batch, block); err != nil {
 			_ = batch.Abort()
 			return fmt.Errorf("%w (block of %d events)", err, len(block))
 		}
@@ -79,55 +82,78 @@ func (s *Store) insertEvents(ctx context.Context, insert string, chunks [][]even
 // size of a block and serve every block.
 const insertBlockRows = 10000
 
-// appendBlock appends records to the batch's columns, a slice per column and
-// no per-value boxing (the aggregator's hot path); fresh is true for the
-// first block of a batch, whose columns are still empty.
-func appendBlock(batch driver.Batch, records []*event.Record, fresh bool) error {
-	// In the order of eventColumns.
-	columns := []any{
-		valuesOf(records, func(r *event.Record) string { return r.Source }),
-		valuesOf(records, func(r *event.Record) string { return r.ID }),
-		valuesOf(records, func(r *event.Record) string { return r.Type }),
-		valuesOf(records, func(r *event.Record) int64 { return r.TimeNs }),
-		valuesOf(records, func(r *event.Record) int64 { return r.IngestNs }),
-		valuesOf(records, func(r *event.Record) uint64 { return r.StreamSeq }),
-		valuesOf(records, func(r *event.Record) uint32 { return r.MsgPos }),
-		valuesOf(records, func(r *event.Record) string { return r.CaseID }),
-		valuesOf(records, func(r *event.Record) int64 { return r.PeriodNs }),
-		valuesOf(records, func(r *event.Record) string { return r.Unit }),
-		valuesOf(records, func(r *event.Record) string { return r.Cadre }),
-		valuesOf(records, func(r *event.Record) string { return r.Name }),
-		valuesOf(records, func(r *event.Record) string { return r.Level }),
-		valuesOf(records, func(r *event.Record) string { return r.Parent }),
-		valuesOf(records, func(r *event.Record) string { return r.Position }),
-		valuesOf(records, func(r *event.Record) string { return r.Category }),
-		valuesOf(records, func(r *event.Record) string { return r.List }),
-		valuesOf(records, func(r *event.Record) string { return r.Severity }),
-		valuesOf(records, func(r *event.Record) string { return r.Reason }),
-		valuesOf(records, func(r *event.Record) int64 { return r.ResponseDueNs }),
-		valuesOf(records, func(r *event.Record) int64 { return r.ResolveDueNs }),
-		valuesOf(records, func(r *event.Record) int64 { return r.DueNs }),
-		valuesOf(records, func(r *event.Record) uint8 { return u8(r.Resolved) }),
-		valuesOf(records, func(r *event.Record) uint8 { return r.Rating }),
-		valuesOf(records, func(r *event.Record) string { return r.DecisionID }),
-		valuesOf(records, func(r *event.Record) string { return r.Basis }),
-		valuesOf(records, func(r *event.Record) string { return r.Summary }),
-		valuesOf(records, func(r *event.Record) string { return r.SubjectKind }),
-		valuesOf(records, func(r *event.Record) string { return r.Subject }),
-		valuesOf(records, func(r *event.Record) string { return r.ReviewPeriod }),
-		valuesOf(records, func(r *event.Record) string { return r.RaterGroup }),
-		valuesOf(records, func(r *event.Record) string { return r.Score }),
-		valuesOf(records, func(r *event.Record) string { return r.Raw }),
+// appendBlock appends records to the batch's columns, in the order of
+// eventColumns: a String column is written in place (fillStrings), any
+// other as a slice of its values (no per-value boxing).
+func appendBlock(batch driver.Batch, records []*event.Record) error {
+	cols := batch.Columns()
+	if len(cols) != len(eventFields) {
+		return fmt.Errorf("the insert has %d columns, events %d", len(cols), len(eventFields))
 	}
-	if fresh {
-		reserveStrings(batch.Columns(), columns)
-	}
-	for i, col := range columns {
-		if err := batch.Column(i).Append(col); err != nil {
+	for i, f := range eventFields {
+		if f.str != nil {
+			if dst := colStrOf(cols[i]); dst != nil {
+				fillStrings(dst, records, f.str)
+				continue
+			}
+		}
+		if err := batch.Column(i).Append(f.values(records)); err != nil {
 			return fmt.Errorf("append column %d: %w", i, err)
 		}
 	}
 	return nil
+}
+
+// eventField is how one column of eventColumns is read off a record: str
+// for a String column, values for any column.
+type eventField struct {
+	str    func(*event.Record) string
+	values func([]*event.Record) any
+}
+
+func stringField(f func(*event.Record) string) eventField {
+	return eventField{str: f, values: func(rs []*event.Record) any { return valuesOf(rs, f) }}
+}
+
+func valueField[T any](f func(*event.Record) T) eventField {
+	return eventField{values: func(rs []*event.Record) any { return valuesOf(rs, f) }}
+}
+
+// eventFields are the columns of eventColumns, in its order.
+var eventFields = []eventField{
+	stringField(func(r *event.Record) string { return r.Source }),
+	stringField(func(r *event.Record) string { return r.ID }),
+	stringField(func(r *event.Record) string { return r.Type }),
+	valueField(func(r *event.Record) int64 { return r.TimeNs }),
+	valueField(func(r *event.Record) int64 { return r.IngestNs }),
+	valueField(func(r *event.Record) uint64 { return r.StreamSeq }),
+	valueField(func(r *event.Record) uint32 { return r.MsgPos }),
+	stringField(func(r *event.Record) string { return r.CaseID }),
+	valueField(func(r *event.Record) int64 { return r.PeriodNs }),
+	stringField(func(r *event.Record) string { return r.Unit }),
+	stringField(func(r *event.Record) string { return r.Cadre }),
+	stringField(func(r *event.Record) string { return r.Name }),
+	stringField(func(r *event.Record) string { return r.Level }),
+	stringField(func(r *event.Record) string { return r.Parent }),
+	stringField(func(r *event.Record) string { return r.Position }),
+	stringField(func(r *event.Record) string { return r.Category }),
+	stringField(func(r *event.Record) string { return r.List }),
+	stringField(func(r *event.Record) string { return r.Severity }),
+	stringField(func(r *event.Record) string { return r.Reason }),
+	valueField(func(r *event.Record) int64 { return r.ResponseDueNs }),
+	valueField(func(r *event.Record) int64 { return r.ResolveDueNs }),
+	valueField(func(r *event.Record) int64 { return r.DueNs }),
+	valueField(func(r *event.Record) uint8 { return u8(r.Resolved) }),
+	valueField(func(r *event.Record) uint8 { return r.Rating }),
+	stringField(func(r *event.Record) string { return r.DecisionID }),
+	stringField(func(r *event.Record) string { return r.Basis }),
+	stringField(func(r *event.Record) string { return r.Summary }),
+	stringField(func(r *event.Record) string { return r.SubjectKind }),
+	stringField(func(r *event.Record) string { return r.Subject }),
+	stringField(func(r *event.Record) string { return r.ReviewPeriod }),
+	stringField(func(r *event.Record) string { return r.RaterGroup }),
+	stringField(func(r *event.Record) string { return r.Score }),
+	stringField(func(r *event.Record) string { return r.Raw }),
 }
 
 // valuesOf is one column of a block: f of every record, in order.
@@ -139,34 +165,58 @@ func valuesOf[T any](records []*event.Record, f func(*event.Record) T) []T {
 	return out
 }
 
-// reserveStrings gives each String column of a fresh batch the capacity its
-// values need before they are appended. A column's buffer otherwise grows by
-// append, copying its bytes some four times over (Go grows large slices by a
-// quarter) and leaving the garbage to collect: 40% of the aggregator's insert
-// CPU. clickhouse-go has no way to reserve, but a column's Reset keeps its
-// capacity: one padding value of the total length is appended and reset.
-func reserveStrings(cols []column.Interface, values []any) {
-	longest := 0
-	totals := make([]int, len(values))
-	for i, v := range values {
-		if strs, ok := v.([]string); ok {
-			for _, s := range strs {
-				totals[i] += len(s)
-			}
-			longest = max(longest, totals[i])
+// fillStrings appends f of each element to a String column's buffer, grown
+// once to the size the values need. clickhouse-go's own Append of a []string
+// grows the buffer by append (copying its bytes some four times over; a
+// padding value appended and reset to reserve room cost one copy more), and
+// a []string per column is one more pointer-holding slice for the collector.
+func fillStrings[E any](c *proto.ColStr, elems []E, f func(E) string) {
+	total := 0
+	for _, e := range elems {
+		total += len(f(e))
+	}
+	c.Buf = slices.Grow(c.Buf, total)
+	c.Pos = slices.Grow(c.Pos, len(elems))
+	for _, e := range elems {
+		start := len(c.Buf)
+		c.Buf = append(c.Buf, f(e)...)
+		c.Pos = append(c.Pos, proto.Position{Start: start, End: len(c.Buf)})
+	}
+}
+
+// appendColumn appends a column's values to a batch: a []string to a String
+// column in place, anything else by the client's Append.
+func appendColumn(batch driver.Batch, cols []column.Interface, i int, values any) error {
+	if strs, ok := values.([]string); ok && i < len(cols) {
+		if dst := colStrOf(cols[i]); dst != nil {
+			fillStrings(dst, strs, func(s string) string { return s })
+			return nil
 		}
 	}
-	if longest == 0 || len(cols) != len(values) {
-		return
+	return batch.Column(i).Append(values)
+}
+
+// colStrOffset is where clickhouse-go's String column keeps its values (a
+// proto.ColStr, unexported), found once by reflection; colStrMissing when the
+// layout is not the one fillStrings knows (another version of the client),
+// and then columns are appended as slices.
+var colStrOffset = func() uintptr {
+	f, ok := reflect.TypeFor[column.String]().FieldByName("col")
+	if !ok || f.Type != reflect.TypeFor[proto.ColStr]() {
+		return colStrMissing
 	}
-	padding := strings.Repeat("\x00", longest)
-	for i, total := range totals {
-		if total > 0 {
-			if _, err := cols[i].Append([]string{padding[:total]}); err == nil {
-				cols[i].Reset()
-			}
-		}
+	return f.Offset
+}()
+
+const colStrMissing = ^uintptr(0)
+
+// colStrOf is the values of c when it is a String column of the known layout, else nil.
+func colStrOf(c column.Interface) *proto.ColStr {
+	s, ok := c.(*column.String)
+	if !ok || colStrOffset == colStrMissing {
+		return nil
 	}
+	return (*proto.ColStr)(unsafe.Add(unsafe.Pointer(s), colStrOffset))
 }
 
 // PeriodEvents returns every stored copy, up to stream sequence highWater, of

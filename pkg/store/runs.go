@@ -182,9 +182,9 @@ func (s *Store) insertColumns(ctx context.Context, insert string, columns ...any
 	if err != nil {
 		return fmt.Errorf("prepare %s: %w", insert, err)
 	}
-	reserveStrings(batch.Columns(), columns)
+	cols := batch.Columns()
 	for i, c := range columns {
-		if err := batch.Column(i).Append(c); err != nil {
+		if err := appendColumn(batch, cols, i, c); err != nil {
 			_ = batch.Abort()
 			return fmt.Errorf("%s: column %d: %w", insert, i, err)
 		}
