@@ -128,7 +128,12 @@ func startBench(t *testing.T, ch *testkit.ClickHouse, services ...string) *bench
 	}
 	env = append(env, strings.Fields(os.Getenv("KAOPING_BENCH_ENV"))...)
 	s.env = env
-	s.procs["natsd"] = startProc(t, "natsd", env, "--addr", s.nats, "--http-addr", natsHTTP, "--store-dir", t.TempDir())
+	natsArgs := []string{"--addr", s.nats, "--http-addr", natsHTTP, "--store-dir", t.TempDir()}
+	if os.Getenv("KAOPING_BENCH_PROFILE") != "" {
+		s.debug["natsd"] = testkit.FreeAddr(t)
+		natsArgs = append(natsArgs, "--debug-addr", s.debug["natsd"])
+	}
+	s.procs["natsd"] = startProc(t, "natsd", env, natsArgs...)
 	waitStatus(t, "http://"+natsHTTP+"/readyz", 200, 30*time.Second)
 	for _, svc := range services {
 		addr := testkit.FreeAddr(t)
