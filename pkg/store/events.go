@@ -97,7 +97,7 @@ func appendBlock(batch driver.Batch, records []*event.Record) error {
 				continue
 			}
 		}
-		if err := batch.Column(i).Append(f.values(records)); err != nil {
+		if err := batch.Column(i).Append(f.of(records)); err != nil {
 			return fmt.Errorf("append column %d: %w", i, err)
 		}
 	}
@@ -105,14 +105,20 @@ func appendBlock(batch driver.Batch, records []*event.Record) error {
 }
 
 // eventField is how one column of eventColumns is read off a record: str
-// for a String column, values for any column.
+// for a String column, values for any other.
 type eventField struct {
 	str    func(*event.Record) string
 	values func([]*event.Record) any
 }
 
-func stringField(f func(*event.Record) string) eventField {
-	return eventField{str: f, values: func(rs []*event.Record) any { return valuesOf(rs, f) }}
+func stringField(f func(*event.Record) string) eventField { return eventField{str: f} }
+
+// of is the field of every record, as a slice for the client's Append.
+func (f eventField) of(records []*event.Record) any {
+	if f.str != nil {
+		return valuesOf(records, f.str)
+	}
+	return f.values(records)
 }
 
 func valueField[T any](f func(*event.Record) T) eventField {
