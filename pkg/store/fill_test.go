@@ -20,7 +20,7 @@ func TestStringColumnsAreWrittenInPlace(t *testing.T) {
 		t.Fatalf("clickhouse-go's String column has no proto.ColStr field col; fillRows would fall back to Append")
 	}
 	values := []string{"", "a", "{\"x\":\"汉字\"}", ""}
-	fillRows([]*proto.ColStr{dst}, []func(string) string{func(s string) string { return s }}, values)
+	fillColumn(dst, values)
 	if col.Rows() != len(values) {
 		t.Fatalf("rows = %d, want %d", col.Rows(), len(values))
 	}
