@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -104,12 +105,9 @@ func within(raw, s string) (int, bool) {
 	return int(off), true
 }
 
+// uvarintLen is the length binary.AppendUvarint gives x: 7 bits a byte.
 func uvarintLen(x uint64) int {
-	n := 1
-	for ; x >= 0x80; x >>= 7 {
-		n++
-	}
-	return n
+	return (bits.Len64(x|1) + 6) / 7
 }
 
 // ReadRecords appends to dst the records of body, a whole body in the

@@ -207,3 +207,18 @@ func FuzzRecordForm(f *testing.F) {
 		}
 	})
 }
+
+// TestUvarintLen: the computed length is the one binary.AppendUvarint
+// writes, at every length's edges.
+func TestUvarintLen(t *testing.T) {
+	for shift := range 64 {
+		for _, x := range []uint64{1<<shift - 1, 1 << shift, 1<<shift + 1} {
+			if got, want := uvarintLen(x), len(binary.AppendUvarint(nil, x)); got != want {
+				t.Errorf("uvarintLen(%d) = %d, want %d", x, got, want)
+			}
+		}
+	}
+	if got := uvarintLen(^uint64(0)); got != 10 {
+		t.Errorf("uvarintLen(max) = %d, want 10", got)
+	}
+}

@@ -189,7 +189,7 @@ func RecordFits(recordSize, limit int) (int, bool) {
 }
 
 // RecordBatches packs events, in order, into messages in the record form of
-// at most maxBytes of body, named by the SHA-256 of their bodies. An event
+// at most maxBytes of body, named by their events (wire.RecordsDigest). An event
 // that alone is larger is an error: no message could carry it.
 func RecordBatches(subject, name string, events []event.Event, maxBytes int) ([]Batch, error) {
 	records, sizes := make([]*event.Record, len(events)), make([]int, len(events))
@@ -215,7 +215,7 @@ func RecordBatches(subject, name string, events []event.Event, maxBytes int) ([]
 		}
 		m := nats.NewMsg(subject)
 		m.Header.Set("Content-Type", wire.MediaRecords)
-		m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(name, wire.RecordsDigest(body)))
+		m.Header.Set(jetstream.MsgIDHeader, stream.MsgID(name, wire.RecordsDigest(records[from:to])))
 		m.Data = body
 		out = append(out, Batch{Msg: m, Events: to - from})
 		from = to

@@ -2,10 +2,13 @@ package wire
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go"
+
+	"kaoping/pkg/event"
 )
 
 func TestKindsAreToldByHeaders(t *testing.T) {
@@ -62,5 +65,39 @@ func TestBatchIsStableAndReadBack(t *testing.T) {
 	items, err := Split(nats.Header{"Content-Type": {MediaBatch}}, body)
 	if err != nil || len(items) != 2 || items[1].ID() != "b" {
 		t.Fatalf("read back %v, %v", items, err)
+	}
+}
+
+// TestRecordsDigestNamesTheEvents: a message in the record form is named by
+// its events' (source, id) in order, so the same events give the same id
+// whatever else their bodies hold, and other events, or the same in another
+// order, another one.
+func TestRecordsDigestNamesTheEvents(t *testing.T) {
+	recs := func(pairs ...string) []*event.Record {
+		var out []*event.Record
+		for i := 0; i+1 < len(pairs); i += 2 {
+			out = append(out, &event.Record{Source: pairs[i], ID: pairs[i+1], Raw: `{"n":` + fmt.Sprint(i) + `}`})
+		}
+		return out
+	}
+	a := RecordsDigest(recs("/s/h", "1", "/s/h", "2"))
+	same := recs("/s/h", "1", "/s/h", "2")
+	same[0].Raw, same[0].Unit = `{"other":"body"}`, "u1"
+	if got := RecordsDigest(same); got != a {
+		t.Errorf("the same events with other bodies: %s, want %s", got, a)
+	}
+	for name, other := range map[string][]*event.Record{
+		"another id":     recs("/s/h", "1", "/s/h", "3"),
+		"another source": recs("/s/h", "1", "/s/x", "2"),
+		"another order":  recs("/s/h", "2", "/s/h", "1"),
+		"one event less": recs("/s/h", "1"),
+		"bytes moved":    recs("/s/h1", "", "/s/h", "2"),
+	} {
+		if RecordsDigest(other) == a {
+			t.Errorf("%s: the same digest %s", name, a)
+		}
+	}
+	if !strings.HasPrefix(a, "r:") || len(a) != 2+32 {
+		t.Errorf("digest %q: want r: and 32 hex digits", a)
 	}
 }
