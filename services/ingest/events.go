@@ -93,6 +93,14 @@ func handleEvents(d Deps, m *metrics) http.Handler {
 			rules.MaxMessageBytes = js.Conn().MaxPayload()
 		}
 		out := intake.CheckRequest(d.Validator, rules, req)
+		if out.NotJSON != nil {
+			// Found while its events were checked (an element of the batch):
+			// nothing of the body is published. Its events have counted
+			// against the rate limit, as a body whose events are all
+			// rejected does.
+			obs.WriteError(w, http.StatusBadRequest, out.NotJSON.Error())
+			return
+		}
 		ans := answer{Rejected: out.Rejected, RejectedTotal: out.RejectedTotal}
 		fresh, keys := d.fresh(out.Events, now)
 		ans.Duplicates = len(out.Events) - len(fresh)

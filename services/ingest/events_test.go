@@ -320,6 +320,11 @@ func TestPostEvents(t *testing.T) {
 				{header: hdr("hotline-token", batch), body: `not json`, status: 400, wantErr: "not JSON"},
 				{header: hdr("hotline-token", structured), body: ``, status: 400, wantErr: "not JSON"},
 				{header: binaryHeaders("hotline-token"), body: `complaint HX1`, status: 400, wantErr: "not JSON"},
+				// Well shaped, but an element is not JSON: found while the
+				// events are checked, and the valid one before it is not
+				// stored either.
+				{header: hdr("hotline-token", batch), body: "[" + assigned + `,{"id":tru}]`, status: 400, wantErr: "not JSON"},
+				{header: hdr("hotline-token", batch), body: "[" + assigned + ",{\"id\":\"\x01\"}]", status: 400, wantErr: "not JSON"},
 			},
 			wantStored: []string{},
 		},
