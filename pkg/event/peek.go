@@ -66,7 +66,7 @@ func Peek(raw []byte) Attributes {
 // CountArray checks that raw is one JSON array, as ArrayBounds does and with
 // the same errors, and returns how many elements it has without collecting
 // them: a body of millions of tiny elements costs no memory per element.
-// EachElement then hands them out one at a time.
+// EachShapedElement then hands them out one at a time.
 func CountArray(raw []byte) (int, error) {
 	n, _, err := CountArrayUpTo(raw, 0)
 	return n, err
@@ -78,6 +78,12 @@ func CountArray(raw []byte) (int, error) {
 // and a body of millions of tiny elements still costs no memory per element.
 // On an error the bounds are those read before it.
 func CountArrayUpTo(raw []byte, keep int) (int, []Bounds, error) {
+	return countArrayUpTo(raw, keep, (*scanner).skipValue)
+}
+
+// countArrayUpTo is CountArrayUpTo with each element passed over by skip:
+// read whole (skipValue) or by its shape (skipShape).
+func countArrayUpTo(raw []byte, keep int, skip func(*scanner) error) (int, []Bounds, error) {
 	if len(raw) == 0 {
 		return 0, nil, (&scanner{}).fail("unexpected end")
 	}
@@ -90,7 +96,7 @@ func CountArrayUpTo(raw []byte, keep int) (int, []Bounds, error) {
 	}
 	n := 0
 	var bounds []Bounds
-	err := elements(&sc, func(start, end int) bool {
+	err := elements(&sc, skip, func(start, end int) bool {
 		if n++; n <= keep {
 			bounds = append(bounds, Bounds{start, end})
 		} else {
@@ -101,28 +107,10 @@ func CountArrayUpTo(raw []byte, keep int) (int, []Bounds, error) {
 	return n, bounds, err
 }
 
-// EachElement calls fn with each element of the JSON array raw, in order, as
-// a subslice of raw (no copy), until fn returns false. raw must have passed
-// CountArray: on text that is not an array it stops where the text breaks.
-func EachElement(raw []byte, fn func(i int, elem []byte) bool) {
-	if len(raw) == 0 {
-		return
-	}
-	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
-	if sc.next() != '[' {
-		return
-	}
-	i := 0
-	_ = elements(&sc, func(start, end int) bool {
-		ok := fn(i, raw[start:end:end])
-		i++
-		return ok
-	})
-}
-
-// elements walks the array whose '[' is at sc.i, calling fn with the bounds
-// of each element, and checks that nothing follows the array.
-func elements(sc *scanner, fn func(start, end int) bool) error {
+// elements walks the array whose '[' is at sc.i, passing over each element
+// with skip and calling fn with its bounds, and checks that nothing follows
+// the array.
+func elements(sc *scanner, skip func(*scanner) error, fn func(start, end int) bool) error {
 	sc.i++
 	if sc.next() == ']' {
 		sc.i++
@@ -130,7 +118,7 @@ func elements(sc *scanner, fn func(start, end int) bool) error {
 		for {
 			sc.skipSpace()
 			start := sc.i
-			if err := sc.skipValue(); err != nil {
+			if err := skip(sc); err != nil {
 				return err
 			}
 			if !fn(start, sc.i) {

@@ -15,30 +15,13 @@ import (
 // without reading it twice. A body that does not begin with '[' is checked
 // whole, to tell ErrNotArray from text that is not JSON.
 func ArrayShapeUpTo(raw []byte, keep int) (int, []Bounds, error) {
-	if len(raw) == 0 {
-		return 0, nil, (&scanner{}).fail("unexpected end")
-	}
-	sc := scanner{s: unsafe.String(&raw[0], len(raw))}
-	if sc.next() != '[' {
-		if err := sc.document(); err != nil {
-			return 0, nil, err
-		}
-		return 0, nil, ErrNotArray
-	}
-	n := 0
-	var bounds []Bounds
-	err := shapeElements(&sc, func(start, end int) bool {
-		if n++; n <= keep {
-			bounds = append(bounds, Bounds{start, end})
-		} else {
-			bounds = nil
-		}
-		return true
-	})
-	return n, bounds, err
+	return countArrayUpTo(raw, keep, (*scanner).skipShape)
 }
 
-// EachShapedElement is EachElement for a body that passed ArrayShapeUpTo.
+// EachShapedElement calls fn with each element of the JSON array raw, in
+// order, as a subslice of raw (no copy), until fn returns false. raw must
+// have passed ArrayShapeUpTo (or CountArray): on text whose shape is not an
+// array it stops where the shape breaks.
 func EachShapedElement(raw []byte, fn func(i int, elem []byte) bool) {
 	if len(raw) == 0 {
 		return
@@ -48,7 +31,7 @@ func EachShapedElement(raw []byte, fn func(i int, elem []byte) bool) {
 		return
 	}
 	i := 0
-	_ = shapeElements(&sc, func(start, end int) bool {
+	_ = elements(&sc, (*scanner).skipShape, func(start, end int) bool {
 		ok := fn(i, raw[start:end:end])
 		i++
 		return ok
@@ -69,42 +52,6 @@ func ElementSyntax(body []byte, start, end int) error {
 		return err
 	}
 	if sc.skipSpace(); sc.i != end {
-		return sc.fail("text after the value")
-	}
-	return nil
-}
-
-// shapeElements walks the array whose '[' is at sc.i as elements does, but
-// finds each element's end by its shape only (skipShape).
-func shapeElements(sc *scanner, fn func(start, end int) bool) error {
-	sc.i++
-	if sc.next() == ']' {
-		sc.i++
-	} else {
-		for {
-			sc.skipSpace()
-			start := sc.i
-			if err := sc.skipShape(); err != nil {
-				return err
-			}
-			if !fn(start, sc.i) {
-				return nil
-			}
-			c := sc.next()
-			sc.i++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				sc.i--
-				if sc.i == len(sc.s) {
-					return sc.fail("unexpected end")
-				}
-				return sc.fail("want ',' or the end of the array")
-			}
-		}
-	}
-	if sc.skipSpace(); sc.i != len(sc.s) {
 		return sc.fail("text after the value")
 	}
 	return nil

@@ -68,14 +68,14 @@ func FuzzSplitArray(f *testing.F) {
 	f.Add([]byte(`[1,"]",[2]]`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got, err := SplitArray(in)
-		// CountArray and EachElement, which ingest uses, agree with it.
+		// CountArray and EachShapedElement, which ingest uses, agree with it.
 		n, cerr := CountArray(in)
 		if (err == nil) != (cerr == nil) || err != nil && err.Error() != cerr.Error() || err == nil && n != len(got) {
 			t.Fatalf("%q: SplitArray %d elements, %v; CountArray %d, %v", in, len(got), err, n, cerr)
 		}
 		if err == nil {
 			seen := 0
-			EachElement(in, func(i int, e []byte) bool {
+			EachShapedElement(in, func(i int, e []byte) bool {
 				if i != seen || !bytes.Equal(e, got[i]) {
 					t.Fatalf("%q: element %d is %q, want %q", in, i, e, got[i])
 				}
@@ -83,7 +83,7 @@ func FuzzSplitArray(f *testing.F) {
 				return true
 			})
 			if seen != len(got) {
-				t.Fatalf("%q: EachElement gave %d elements, want %d", in, seen, len(got))
+				t.Fatalf("%q: EachShapedElement gave %d elements, want %d", in, seen, len(got))
 			}
 			// CountArrayUpTo keeps the places of as many elements as it may.
 			for _, keep := range []int{0, len(got) - 1, len(got)} {
