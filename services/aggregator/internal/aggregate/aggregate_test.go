@@ -312,6 +312,57 @@ func TestIngestRecordsAreStoredAsTheirJSON(t *testing.T) {
 	}
 }
 
+// TestIngestEventsOutliveTheirSourcesRegistration: events ingest accepted
+// (acknowledged to their sender) are stored although the aggregator's
+// registry no longer names their source; a message published straight on
+// that source's subject is refused, as it must be.
+func TestIngestEventsOutliveTheirSourcesRegistration(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := func(id string) string {
+		return strings.Replace(responded(id), `"/sources/dev"`, `"/sources/gone"`, 1)
+	}
+	var events []event.Event
+	for i := range 3 {
+		e, err := v.Parse([]byte(gone(fmt.Sprintf("rec-%d", i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("gone"), "gone", events, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*nats.Msg{
+		{Subject: stream.IngestSubject("gone"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte("[" + gone("json-0") + "]")},
+		{Subject: stream.SourceSubject("gone"), Data: []byte(gone("straight-0"))},
+	} {
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{}) // its registry names only dev
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if len(mem.ids()) != 4 || len(deadLetters(t, js)) != 1 {
+			return fmt.Errorf("stored %v, dead letters %d", mem.ids(), len(deadLetters(t, js)))
+		}
+		return nil
+	})
+	if ids := mem.ids(); ids["straight-0"] != 0 || ids["json-0"] != 1 || ids["rec-2"] != 1 {
+		t.Errorf("stored %v", ids)
+	}
+	if dl := deadLetters(t, js); !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "not in the source registry") {
+		t.Errorf("the straight message's dead letter says %q", dl[0].Header.Get(stream.HeaderReason))
+	}
+}
+
 func (m *memory) counts() (records, inserts int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -70,9 +70,15 @@ func (d decoder) decode(msg jetstream.Msg) decoded {
 	if !ok {
 		return whole(fmt.Sprintf("subject %q names no source (publish on %s<name>)", msg.Subject(), stream.EventsSubjectPrefix))
 	}
-	src, ok := d.registry.ByName(origin.Name)
-	if !ok {
-		return whole(fmt.Sprintf("source name %q of subject %q is not in the source registry", origin.Name, msg.Subject()))
+	// Ingest's events were acknowledged to their senders once stored: they
+	// are stored whatever this process's registry says of their source now
+	// (renamed, removed, or a registry file that differs from ingest's), never
+	// dead-lettered and deleted for it. Only ingest may publish there (NATS permissions).
+	var src *sources.Source
+	if !origin.ViaIngest {
+		if src, ok = d.registry.ByName(origin.Name); !ok {
+			return whole(fmt.Sprintf("source name %q of subject %q is not in the source registry", origin.Name, msg.Subject()))
+		}
 	}
 	if origin.ViaIngest && wire.IsRecords(msg.Headers()) {
 		return decodeRecords(msg, seq, md.Timestamp, whole)
