@@ -196,7 +196,7 @@ func corpusSeeds() []string {
 		"0." + strings.Repeat("0", 10240) + "1", "100" + strings.Repeat("0", 3) + "e-3", "1000e-1", "1000.1e-1"} {
 		add(seedEvent(review.typ, with(review.data, "score", n)))
 	}
-	for _, p := range []string{"2026", "2026Q3", "2026-07", "2026-Q3", "2026Q5", "2026-13", "2026-00", "20261", "٢٠٢٦", "2026\n", "1969Q4", "2200"} {
+	for _, p := range []string{"2026", "2026Q3", "2026-07", "2026-Q3", "2026Q5", "2026-13", "2026-00", "20261", "٢٠٢٦", "2026\n", "1969Q4", "1970", "2199-12", "2200", "2200Q1", "9999Q4", "0000"} {
 		add(seedEvent(review.typ, with(review.data, "period", quoted(p))))
 	}
 	// duplicates, also by escape, and the first copy carrying personal data

@@ -32,6 +32,8 @@ func TestParse(t *testing.T) {
 		{"missing required", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.resolved","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1"}}`, "resolved"},
 		{"rating out of range", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":6}}`, "rating"},
 		{"bad period label", `{"specversion":"1.0","id":"r","source":"/s","type":"kaoping.review.rated","time":"2026-07-03T09:12:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"2026-Q3","rater_group":"peers","score":88.5}}`, "period"},
+		{"a period after 2199", `{"specversion":"1.0","id":"r","source":"/s","type":"kaoping.review.rated","time":"2026-07-03T09:12:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"2200Q1","rater_group":"peers","score":88.5}}`, "period"},
+		{"a period before 1970", `{"specversion":"1.0","id":"r","source":"/s","type":"kaoping.review.rated","time":"2026-07-03T09:12:00Z","data":{"review_id":"R1","subject_kind":"unit","subject":"u","period":"1969","rater_group":"peers","score":88.5}}`, "period"},
 		{"wrong specversion", `{"specversion":"0.3","id":"c-1","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1"}}`, "specversion"},
 		{"rating 4.5 is not an integer", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.rated","time":"2026-07-03T09:12:00Z","data":{"complaint_id":"HX1","rating":4.5}}`, "rating"},
 		{"lower-case t and z are RFC 3339", `{"specversion":"1.0","id":"c-1","source":"/s","type":"kaoping.complaint.responded","time":"2026-07-03t09:12:00z","data":{"complaint_id":"HX1"}}`, ""},

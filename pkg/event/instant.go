@@ -174,9 +174,9 @@ func daysFromCivil(y, m, d int) int64 {
 // pattern fails NewValidator, so a new rule cannot be skipped silently;
 // TestPatternsAgreeWithRegexp checks each against the regular expression.
 var patterns = map[string]pattern{
-	`^[\x21-\x7E]+$`:                       {"is not printable ASCII without spaces", isPrintableASCII},
-	`(Z|z|[+-][0-9]{2}:[0-9]{2})$`:         {"does not end in an offset (Z or ±hh:mm)", hasOffsetSuffix},
-	`^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))?$`: {"is not a period label such as 2026, 2026Q3 or 2026-07", isPeriodLabel},
+	`^[\x21-\x7E]+$`:               {"is not printable ASCII without spaces", isPrintableASCII},
+	`(Z|z|[+-][0-9]{2}:[0-9]{2})$`: {"does not end in an offset (Z or ±hh:mm)", hasOffsetSuffix},
+	`^(19[7-9][0-9]|2[01][0-9]{2})(Q[1-4]|-(0[1-9]|1[0-2]))?$`: {"is not a period label of a year from 1970 to 2199, such as 2026, 2026Q3 or 2026-07", isPeriodLabel},
 }
 
 type pattern struct {
@@ -210,7 +210,8 @@ func isPeriodLabel(s string) bool {
 	if len(s) < 4 {
 		return false
 	}
-	if _, ok := digits(s, 0, 4); !ok {
+	// The years of SPEC §5's periods: a rating of any other is never scored.
+	if y, ok := digits(s, 0, 4); !ok || y < 1970 || y > 2199 {
 		return false
 	}
 	switch rest := s[4:]; len(rest) {

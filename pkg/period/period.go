@@ -41,8 +41,8 @@ func Parse(label string, loc *time.Location) (Period, error) {
 		return Period{}, fmt.Errorf("period %q is not a canonical label (2026, 2026Q3 or 2026-07)", label)
 	}
 	year, _ := strconv.Atoi(m[1])
-	if year < 1970 {
-		return Period{}, fmt.Errorf("period %q is before 1970", label)
+	if year < 1970 || year > 2199 { // SPEC §5: years 1970 to 2199
+		return Period{}, fmt.Errorf("period %q is not of a year from 1970 to 2199", label)
 	}
 	p := Period{Label: label}
 	switch {

@@ -52,7 +52,7 @@ func TestParseAndContains(t *testing.T) {
 }
 
 func TestParseRejectsNonCanonical(t *testing.T) {
-	for _, label := range []string{"", "2026-7", "2026q3", "2026-Q3", "2026Q5", "2026-13", "26Q3", "2026Q3 ", "2026-00", "0999"} {
+	for _, label := range []string{"", "2026-7", "2026q3", "2026-Q3", "2026Q5", "2026-13", "26Q3", "2026Q3 ", "2026-00", "0999", "1969Q4", "2200", "2200-01", "9999Q4"} {
 		if _, err := Parse(label, time.UTC); err == nil {
 			t.Errorf("%q accepted", label)
 		}

@@ -172,6 +172,7 @@ func TestRankingsRefuseBadParametersInJSON(t *testing.T) {
 		want string
 	}{
 		{"/v1/rankings?period=2026-Q2&level=street", 400, "canonical"},
+		{"/v1/rankings?period=2200&level=street", 400, "1970 to 2199"},
 		{"/v1/rankings?level=street", 400, "period is required"},
 		{"/v1/rankings?period=2026Q2&level=town", 400, "level must be one of"},
 		{"/v1/rankings?period=2026Q2&level=street&subject=team", 400, "subject must be unit or cadre"},

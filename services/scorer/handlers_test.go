@@ -244,6 +244,8 @@ func TestRunRequestsAreCheckedAndErrorsAreJSON(t *testing.T) {
 		want               string
 	}{
 		{"POST", "/v1/runs", `{"period":"2026q3"}`, 400, "canonical"},
+		{"POST", "/v1/runs", `{"period":"2200Q1"}`, 400, "1970 to 2199"},
+		{"GET", "/v1/runs?period=1969", "", 400, "1970 to 2199"},
 		{"POST", "/v1/runs", `{"period":"2026Q3","extra":1}`, 400, "body must be"},
 		{"POST", "/v1/runs", `not json`, 400, "body must be"},
 		{"GET", "/v1/runs?period=Q3", "", 400, "canonical"},
