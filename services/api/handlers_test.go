@@ -14,6 +14,7 @@ import (
 
 	"kaoping/pkg/audit"
 	"kaoping/pkg/auth"
+	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
 	"kaoping/pkg/testkit"
 )
@@ -156,6 +157,23 @@ func TestRankingsServeTheNewestDoneRun(t *testing.T) {
 	code, _, body = f.get("/v1/rankings?period=2026Q2&level=street&run=run-old")
 	if code != 200 || !strings.Contains(body, `"run_id":"run-old"`) || !strings.Contains(body, `"id":"s3","name":"街道 s3","score":null`) {
 		t.Errorf("an older run by id = %d %s", code, body)
+	}
+	// The period finalised on the newer run: the older run's answer, kept
+	// while it was provisional, now says the period is final (its status
+	// stays provisional: it is not the final run).
+	asked := time.Now()
+	if err := f.store.Finalize(context.Background(), "2026Q2", "kp-2026.1", "root", scoring.Finalization{AtNs: asked.UnixNano(), RunID: "run-new", How: scoring.FinalizedExplicitly}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		code, _, body = f.get("/v1/rankings?period=2026Q2&level=street&run=run-old")
+		if code == 200 && strings.Contains(body, `"final":true`) || time.Since(asked) > 5*time.Second {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != 200 || !strings.Contains(body, `"final":true`) || !strings.Contains(body, `"status":"provisional"`) {
+		t.Errorf("the older run once the period is final = %d %s", code, body)
 	}
 	code, hdr, body := f.get("/v1/rankings?period=2026Q2&level=street&format=csv")
 	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(body, "1,s1,街道 s1,93,good") {

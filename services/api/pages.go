@@ -27,9 +27,12 @@ type pageKey struct {
 	run, subject, level, parent string
 	from, to                    int
 	// answer marks a whole ranking's answer (rows[0] is the body), given
-	// when the served run had that status.
+	// when the served run had that status and its period that finality: a
+	// provisional run keeps its status when the period is finalised on a
+	// newer run, but its answer's "final" changes.
 	answer bool
 	status string
+	final  bool
 }
 
 // cachedRows are encoded rows (one JSON object each) and the number of peers.

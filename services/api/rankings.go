@@ -115,7 +115,7 @@ func (h *handlers) rankings(w http.ResponseWriter, r *http.Request) {
 		// Whole rankings are kept as answers too: the street ranking of a
 		// province is 600 kB, and 200 readers a second should not each make
 		// it again. A page of 100 rows is made from the blocks kept.
-		key := pageKey{run: s.run.ID, subject: subject, level: level, parent: parent, answer: true, status: s.status}
+		key := pageKey{run: s.run.ID, subject: subject, level: level, parent: parent, answer: true, status: s.status, final: s.final}
 		if a, ok := h.pages.get(key); ok && !pg.paged {
 			writeJSONBody(w, a.rows[0])
 			return
