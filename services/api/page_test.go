@@ -87,15 +87,20 @@ func TestPagesForAViewer(t *testing.T) {
 	}
 }
 
-// TestSignIn: a browser without a token is sent to the form; a known token
+// TestSignIn: a browser without a token is shown the form (401); a known token
 // becomes an HttpOnly, SameSite=Strict cookie the pages then accept; an
 // unknown one is refused; signing out clears it.
 func TestSignIn(t *testing.T) {
 	f := newFixture(t)
 	f.storePlacedRun("run-q2", "2026Q2")
-	code, hdr, _ := f.getAs("", "/units/s02?period=2026Q2")
-	if code != http.StatusSeeOther || hdr.Get("Location") != "/signin?next=%2Funits%2Fs02%3Fperiod%3D2026Q2" {
-		t.Fatalf("page without a token = %d %v", code, hdr)
+	// Without a token, or with one nobody holds: 401 (SPEC §6), the page
+	// being the sign-in form that brings the browser back here.
+	for _, tok := range []string{"", "wrong"} {
+		code, hdr, body := f.getAs(tok, "/units/s02?period=2026Q2")
+		if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") ||
+			!strings.Contains(body, `name="token"`) || !strings.Contains(body, `name="next" value="/units/s02?period=2026Q2"`) {
+			t.Fatalf("page with token %q = %d %v %s", tok, code, hdr, body)
+		}
 	}
 	if code, _, body := f.getAs("", "/signin?next=/units/s02"); code != 200 || !strings.Contains(body, `name="token"`) {
 		t.Errorf("sign-in form = %d %s", code, body)

@@ -50,7 +50,7 @@ func NewServer(st *store.Store, trail *audit.Log, tokens *auth.Tokens, log *slog
 	mux.Handle("GET /v1/models", read(h.listModels))
 	mux.Handle("GET /v1/audit", admin(h.auditEntries))
 	// Pages: the same reads for browsers, which sign in once (docs/pages.md).
-	page := func(f http.HandlerFunc) http.Handler { return signedIn(tokens, read(f)) }
+	page := func(f http.HandlerFunc) http.Handler { return h.signedIn(tokens, read(f)) }
 	mux.Handle("GET /{$}", page(h.rankingsPage))
 	mux.Handle("GET /units/{id}", page(h.subjectPage("unit")))
 	mux.Handle("GET /cadres/{id}", page(h.subjectPage("cadre")))

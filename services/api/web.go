@@ -150,16 +150,15 @@ func (h *handlers) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, p.Code, "error", p)
 }
 
-// signedIn sends a browser without a known token (header or cookie) to the
-// sign-in form, and back here after it.
-func signedIn(tokens *auth.Tokens, next http.Handler) http.Handler {
+// signedIn answers a request without a known token (header or cookie) 401,
+// as SPEC §6 has every missing or unknown token, with the sign-in form as the
+// page: a browser shows it where it was going, and the form brings it back
+// there once its token is set.
+func (h *handlers) signedIn(tokens *auth.Tokens, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := auth.Identify(tokens, r); !ok {
-			to := "/signin?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
-			if text.FromQuery(r.URL.Query()) == text.EN {
-				to += "&lang=en"
-			}
-			http.Redirect(w, r, to, http.StatusSeeOther)
+			l := text.FromQuery(r.URL.Query())
+			h.render(w, r, http.StatusUnauthorized, "signin", signinPage{pageBase: newPageBase(r, l.T("signin")), Next: localPath(r.URL.RequestURI())})
 			return
 		}
 		next.ServeHTTP(w, r)
