@@ -74,6 +74,14 @@ func TestViewerSeesItsSubtreeOnly(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"rank":2`) || !strings.Contains(body, `"peers":12`) {
 		t.Errorf("viewer explanation of s02 = %d %s", code, body)
 	}
+	// … and the whole peer group's median, best and top ten by name and
+	// score, peers outside the viewer's subtree included (SPEC §6).
+	for _, want := range []string{`"peer_median":89.5`, `"peer_best":95`, `"peer_top":[{"rank":1,"id":"s01","name":"街道 s01","score":95,"grade":"excellent"}`,
+		`{"rank":10,"id":"s10","name":"街道 s10","score":86,"grade":"good"}]`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("viewer explanation of s02 lacks %s: %s", want, body)
+		}
+	}
 	// A report inside: the rank among all, the whole peer group's top ten by name and score.
 	code, _, body = f.getAs(viewerToken, "/v1/reports/review?unit=s02&period=2026Q2&format=md")
 	if code != 200 || !strings.Contains(body, "第 2 名 / 共 12") || !strings.Contains(body, "| 10 | 街道 s10 | 86 | 良好 |") || !strings.Contains(body, "| **得分** | | 94 | 89.5 | 95 | |") {

@@ -30,6 +30,12 @@ type explanationJSON struct {
 	Peers  int             `json:"peers"`
 	Score  json.RawMessage `json:"score"`
 	Grade  *string         `json:"grade"`
+	// The peer group's median and best score and its top ten, among all the
+	// peers of the level (SPEC §6: a viewer's explanation shows them too,
+	// names of peers outside its subtree included); set by GET …/scores.
+	PeerMedian json.RawMessage `json:"peer_median,omitempty"`
+	PeerBest   json.RawMessage `json:"peer_best,omitempty"`
+	PeerTop    []peerTopJSON   `json:"peer_top,omitempty"`
 	// Band and Labels are the subject's peer band (its rank counts within
 	// it) and labels, for a model that declares them (docs/models.md).
 	Band   string          `json:"band,omitempty"`
@@ -101,8 +107,36 @@ func (h *handlers) explain(kind string) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
+		stats, err := h.peerStats(r, s, kind, out.Level)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out.PeerMedian, out.PeerBest = jsonNumber(stats.Score.Median), jsonNumber(stats.Score.Best)
+		out.PeerTop = make([]peerTopJSON, 0, len(stats.Top))
+		for _, t := range stats.Top {
+			out.PeerTop = append(out.PeerTop, peerTopJSON{Rank: t.Rank, ID: t.ID, Name: t.Name, Score: json.RawMessage(t.Score), Grade: t.Grade})
+		}
 		obs.WriteJSON(w, http.StatusOK, out)
 	}
+}
+
+// peerTopJSON is one of the peer group's top ten in an explanation.
+type peerTopJSON struct {
+	Rank  int             `json:"rank"`
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	Score json.RawMessage `json:"score"`
+	Grade string          `json:"grade"`
+}
+
+// jsonNumber is a decimal as a JSON number, null when there is none (no
+// scored peer).
+func jsonNumber(decimal string) json.RawMessage {
+	if decimal == "" {
+		return json.RawMessage("null")
+	}
+	return json.RawMessage(decimal)
 }
 
 // explanation is the explanation of one subject in the served run, for a
