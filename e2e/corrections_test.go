@@ -67,6 +67,12 @@ func TestLateToleranceCorrectsAFinalPeriod(t *testing.T) {
 	if second["kind"] != "correction" {
 		t.Fatalf("the run after the tolerance = %v, want a correction", second)
 	}
+	// The correction run's diff was stored as the run ended: its page shows
+	// it before anyone asked the scorer for it.
+	code, page := s.call("GET", "http://"+s.api+"/runs/"+second["id"].(string), "", nil)
+	if code != http.StatusOK || strings.Contains(string(page), "差异尚未生成") || !strings.Contains(string(page), "/units/c1") {
+		t.Errorf("the correction run's page: %d %s", code, page)
+	}
 	if id, status := rank(); id != second["id"] || status != "corrected" {
 		t.Errorf("after the correction: serving %s as %s, want %s as corrected", id, status, second["id"])
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -17,12 +15,12 @@ import (
 // runDiff answers GET /v1/runs/{id}/diff: a correction run's changes
 // against the final run, any other run's against the previous done run of
 // its period and model (SPEC §5). A run that is not done answers 409. The
-// diff is stored the first time it is made, once it cannot change. With
+// diff is stored the first time it is made, once it cannot change (a
+// correction run's when it ends: Runner.Diff). With
 // ?against=RUN it is a what-if: the changes from any done run of the same
 // period, of any model (400 for another period), made each time.
 func runDiff(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		ctx := req.Context()
 		run, ok := doneRun(w, req, st, log, req.PathValue("id"))
 		if !ok {
 			return
@@ -31,41 +29,10 @@ func runDiff(r *runner.Runner, st *store.Store, log *slog.Logger) http.HandlerFu
 			whatIf(w, req, r, st, log, run, q.Get("against"))
 			return
 		}
-		if _, body, err := st.Diff(ctx, run.ID); err == nil {
-			writeJSONBody(w, body)
-			return
-		} else if !errors.Is(err, store.ErrNotFound) {
-			obs.Fail(w, req, log, err)
-			return
-		}
-		p, err := period.Parse(run.Period, r.Location(run.Model))
+		b, err := r.Diff(req.Context(), run)
 		if err != nil {
 			obs.Fail(w, req, log, err)
 			return
-		}
-		against, settled, err := r.Against(ctx, run)
-		if err != nil {
-			obs.Fail(w, req, log, err)
-			return
-		}
-		d, err := diff.Compute(ctx, st, p, run, against)
-		if err != nil {
-			obs.Fail(w, req, log, err)
-			return
-		}
-		b, err := encodeDiff(d)
-		if err != nil {
-			obs.Fail(w, req, log, err)
-			return
-		}
-		if settled {
-			againstID := ""
-			if against != nil {
-				againstID = against.ID
-			}
-			if err := st.SaveDiff(ctx, run.ID, againstID, b); err != nil {
-				log.Warn("diff not stored; it is made again next time", "run", run.ID, "err", err)
-			}
 		}
 		writeJSONBody(w, b)
 	}
@@ -113,7 +80,7 @@ func whatIf(w http.ResponseWriter, req *http.Request, r *runner.Runner, st *stor
 		obs.Fail(w, req, log, err)
 		return
 	}
-	b, err := encodeDiff(d)
+	b, err := diff.Encode(d)
 	if err != nil {
 		obs.Fail(w, req, log, err)
 		return
@@ -125,16 +92,4 @@ func writeJSONBody(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
-}
-
-// encodeDiff writes a diff as JSON, names and reasons as they are (no HTML
-// escapes: 「<」 in a name stays itself).
-func encodeDiff(d any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

@@ -6,6 +6,7 @@
 package diff
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -328,4 +329,16 @@ func counted(kind event.Kind, rows []event.Record, p period.Period) (unit, cadre
 		}
 	}
 	return "", "", "", "", false
+}
+
+// Encode writes a diff as JSON, names and reasons as they are (no HTML
+// escapes: 「<」 in a name stays itself).
+func Encode(d any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

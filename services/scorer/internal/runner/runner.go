@@ -369,6 +369,14 @@ func (r *Runner) execute(ctx context.Context, m *scoring.Model, run store.Run, p
 	if run.Status == store.StatusDone {
 		r.lastDone.Set(float64(run.UpdatedNs) / 1e9)
 	}
+	// A correction run's diff against the final run is stored as it ends
+	// (SPEC §5: "stored and shown"), before its answer, so the run's page
+	// shows it at once; should that fail, the first GET …/diff makes it.
+	if run.Status == store.StatusDone && run.Kind == KindCorrection {
+		if _, err := r.Diff(ctx, run); err != nil {
+			r.log.Warn("correction run's diff not stored; it is made when asked for", "run", run.ID, "err", err)
+		}
+	}
 	r.runs.WithLabelValues(run.Status).Inc()
 	r.duration.Observe(time.Since(start).Seconds())
 	r.lastTook.Store(int64(time.Since(start)))

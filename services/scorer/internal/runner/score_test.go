@@ -192,13 +192,13 @@ func TestScoreStreamsWhatEvaluateComputes(t *testing.T) {
 		}
 		got, _ := json.Marshal(ev)
 		if string(got) != string(wantJSON) {
-			diff(t, fmt.Sprint("partition rows ", partitionRows), ev, want)
+			differences(t, fmt.Sprint("partition rows ", partitionRows), ev, want)
 		}
 	}
 }
 
-// diff names the first subjects whose results differ.
-func diff(t *testing.T, what string, got, want *scoring.Evaluation) {
+// differences names the first subjects whose results differ.
+func differences(t *testing.T, what string, got, want *scoring.Evaluation) {
 	t.Helper()
 	if got.Counts != want.Counts {
 		t.Errorf("%s: counts %+v, want %+v", what, got.Counts, want.Counts)
