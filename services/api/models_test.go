@@ -105,6 +105,19 @@ func TestRankingsServeOneModelAtATime(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(csv, "78.8") {
 		t.Errorf("three-rate CSV = %d %s", code, csv)
 	}
+	// The rankings page of a model keeps it in its filters, its subjects'
+	// links and its downloads (and a unit's page in its report links).
+	code, _, page := f.get("/?period=2026Q3&level=street&model=kp-hotline-3rate-2026.1")
+	for _, w := range []string{`<input type="hidden" name="model" value="kp-hotline-3rate-2026.1">`,
+		`/units/s1?model=kp-hotline-3rate-2026.1&amp;period=2026Q3`, `format=csv&amp;level=street&amp;model=kp-hotline-3rate-2026.1`} {
+		if code != 200 || !strings.Contains(page, w) {
+			t.Errorf("three-rate rankings page = %d, lacks %s:\n%s", code, w, page)
+		}
+	}
+	code, _, page = f.get("/units/s1?period=2026Q3&model=kp-hotline-3rate-2026.1")
+	if code != 200 || !strings.Contains(page, `format=md&amp;model=kp-hotline-3rate-2026.1`) {
+		t.Errorf("three-rate unit page = %d, its report links lack the model:\n%s", code, page)
+	}
 	// city-x is not built in: its explanation shows the weights of the file
 	// the run stored.
 	code, _, body := f.get("/v1/units/s1/scores?period=2026Q3&model=city-x")

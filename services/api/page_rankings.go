@@ -35,11 +35,14 @@ type rankingsPage struct {
 	Periods, Levels      []string
 	Subjects, Indicators []string
 	Model, RunID, Status string
-	AsOf, PrevPeriod     string
-	Total                int
-	Rows                 []rankingLine
-	CSV, XLSX            string
-	PrevPage, NextPage   string
+	// ModelParam is the model= the page was asked with ("" for the
+	// default): its filters, links and downloads keep it.
+	ModelParam         string
+	AsOf, PrevPeriod   string
+	Total              int
+	Rows               []rankingLine
+	CSV, XLSX          string
+	PrevPage, NextPage string
 }
 
 // rankingsPage answers GET /: a ranking with filters for period (the newest
@@ -93,7 +96,7 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := rankingsPage{pageBase: newPageBase(r, l.T("rankings")), Q: rq, Periods: periods, Levels: ranking.Levels,
 		Subjects: []string{scoring.SubjectUnit, scoring.SubjectCadre}, Indicators: scoring.Indicators,
-		Model: s.run.Model, RunID: s.run.ID, Status: s.status, AsOf: time.Unix(0, s.run.AsOfNs).In(s.model.Location).Format("2006-01-02 15:04"), Total: total}
+		Model: s.run.Model, ModelParam: q.Get("model"), RunID: s.run.ID, Status: s.status, AsOf: time.Unix(0, s.run.AsOfNs).In(s.model.Location).Format("2006-01-02 15:04"), Total: total}
 	if !slices.Contains(p.Periods, rq.Period) {
 		p.Periods = append([]string{rq.Period}, p.Periods...)
 	}
@@ -104,7 +107,9 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.PrevPeriod = prevLabel
 	for _, row := range rows {
-		line := rankingLine{Row: row, Link: "/" + rq.Subject + "s/" + url.PathEscape(row.ID) + "?" + url.Values{"period": {s.period.Label}, "run": {rq.Run}}.Encode() + p.LangAmp}
+		link := url.Values{"period": {s.period.Label}, "run": {rq.Run}}
+		keepModel(link, q)
+		line := rankingLine{Row: row, Link: "/" + rq.Subject + "s/" + url.PathEscape(row.ID) + "?" + link.Encode() + p.LangAmp}
 		if row.Grade != nil {
 			line.Grade = *row.Grade
 		}
@@ -121,6 +126,7 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 	if rq.Run != "" {
 		dl.Set("run", rq.Run)
 	}
+	keepModel(dl, q)
 	if l == text.EN {
 		dl.Set("lang", "en")
 	}
@@ -221,4 +227,12 @@ func movement(l text.Lang, rank *int, before map[string]int, id string, hasPrevi
 		return "↓" + strconv.Itoa(*rank-was), "down"
 	}
 	return "=", ""
+}
+
+// keepModel sets on v the model= of the page's query q, when it has one: a
+// page of another model than the default links to that model's answers.
+func keepModel(v, q url.Values) {
+	if m := q.Get("model"); m != "" {
+		v.Set("model", m)
+	}
 }

@@ -45,6 +45,7 @@ func (h *handlers) subjectPage(kind string) http.HandlerFunc {
 			if q.Get("run") != "" {
 				v.Set("run", q.Get("run"))
 			}
+			keepModel(v, q)
 			if l == text.EN {
 				v.Set("lang", "en")
 			}
