@@ -50,6 +50,10 @@ const (
 	// HeaderOriginalType is the offending event's type, when it had one: a
 	// replay publishes it again on its original subject.
 	HeaderOriginalType = "Kaoping-Original-Type"
+	// HeaderOriginalKept marks the dead letter of a message taken for
+	// poison (delivered MaxDeliver times, never read): the original stays in
+	// the events stream, and a replay sends it again whole from there.
+	HeaderOriginalKept = "Kaoping-Original-Kept"
 )
 
 // HeaderIngestInstance marks the messages one ingest process published, so

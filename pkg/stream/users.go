@@ -133,6 +133,7 @@ func ServiceUsers() []User {
 				jsAPI+"CONSUMER.DELETE."+events+".*",
 				"$JS.ACK."+durable+".>",
 				jsAPI+"STREAM.MSG.DELETE."+events, // a message refused whole
+				jsAPI+"STREAM.MSG.GET."+events,    // a poison's replay reads it whole
 				DeadLetterSubjectPrefix+">",
 				jsAPI+"STREAM.MSG.GET."+DeadLetterStream,
 				jsAPI+"STREAM.MSG.DELETE."+DeadLetterStream,

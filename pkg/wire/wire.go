@@ -98,6 +98,19 @@ func KindOf(h nats.Header) Kind {
 	return Structured
 }
 
+// KindHeaders are the headers of h that say what its body is (KindOf, Split,
+// IsRecords): Content-Type and every ce- attribute, as given. A message
+// published again with them and the same body is read the same way.
+func KindHeaders(h nats.Header) nats.Header {
+	out := nats.Header{}
+	for k, vals := range h {
+		if strings.EqualFold(k, "Content-Type") || (len(k) > 3 && strings.EqualFold(k[:3], "ce-")) {
+			out[k] = append([]string(nil), vals...)
+		}
+	}
+	return out
+}
+
 // ErrNotBatch means a batch message's body is not a JSON array of objects.
 var ErrNotBatch = errors.New("a batch message must be a JSON array of structured events")
 

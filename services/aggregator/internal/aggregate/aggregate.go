@@ -274,15 +274,19 @@ func (a *Aggregator) pull(ctx context.Context, b *batch, deadline time.Time) (je
 
 // decodeOrPoison decodes a message, unless it has been delivered MaxDeliver
 // times already: then it crashed or stalled the aggregator each time, and it
-// goes to the dead letters unread.
+// goes to the dead letters unread. The message itself stays in the events
+// stream (its events may be sound, and acknowledged to their senders: an
+// aggregator killed while holding it each time makes a poison too), so a
+// replay of the dead letter sends it again whole, and a rebuild stores it.
 func (a *Aggregator) decodeOrPoison(msg jetstream.Msg) decoded {
 	md, err := msg.Metadata()
 	if err == nil && md.NumDelivered > 1 {
 		a.m.redeliveries.Inc()
 	}
 	if err == nil && md.NumDelivered > uint64(a.opts.MaxDeliver) {
-		return decoded{refused: true, dead: []*nats.Msg{deadLetter(msg.Subject(), md.Sequence.Stream, 0, "", msg.Data(),
-			"delivered "+itoa(md.NumDelivered)+" times without being stored: taken for poison")}}
+		dl := wholeLetter(msg, md.Sequence.Stream, "delivered "+itoa(md.NumDelivered)+" times without being stored: taken for poison; the message stays in the events stream")
+		dl.Header.Set(stream.HeaderOriginalKept, "true")
+		return decoded{refused: true, kept: true, dead: []*nats.Msg{dl}}
 	}
 	return a.decoder.decode(msg)
 }
@@ -321,7 +325,7 @@ func (a *Aggregator) flush(ctx context.Context, b *batch) {
 		}
 		last = max(last, md.Sequence.Stream)
 		a.m.lag.Set(float64(md.NumPending))
-		if b.decoded[i].refused {
+		if b.decoded[i].refused && !b.decoded[i].kept {
 			a.remove(ctx, md.Sequence.Stream)
 		}
 	}

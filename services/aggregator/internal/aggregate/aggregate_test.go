@@ -21,6 +21,7 @@ import (
 	"kaoping/pkg/stream"
 	"kaoping/pkg/testkit"
 	"kaoping/pkg/wire"
+	"kaoping/services/aggregator/internal/deadletter"
 )
 
 // memory is an Inserter that keeps records in memory and refuses any batch
@@ -232,6 +233,86 @@ func TestPoisonAfterBoundedDeliveries(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestAPoisonIsKeptAndReplayedWhole: a message of ingest's, larger than a
+// dead letter keeps, that aggregators died holding until it was taken for
+// poison, stays in the events stream (its events were acknowledged); its dead
+// letter says so and keeps the headers of its kind; a replay sends its events
+// again whole, as a JSON batch on the source's subject, where they are
+// checked and stored, and the original is deleted.
+func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []event.Event
+	for i := range 400 {
+		e, err := v.Parse([]byte(responded(fmt.Sprintf("kept-%03d", i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	acks, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil)
+	if err != nil || acks[len(acks)-1].Sequence != 1 {
+		t.Fatalf("published %v; want one message", err)
+	}
+	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // three aggregators died holding it
+		b, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range b.Messages() {
+			_ = m.Nak()
+		}
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{MaxDeliver: 3})
+	defer stop()
+	var letter *jetstream.RawStreamMsg
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if dl := deadLetters(t, js); len(dl) == 1 {
+			letter = dl[0]
+			return nil
+		}
+		return fmt.Errorf("no dead letter yet")
+	})
+	if letter.Header.Get(stream.HeaderOriginalKept) == "" || letter.Header.Get(stream.HeaderBodySize) == "" || !wire.IsRecords(letter.Header) {
+		t.Errorf("the poison's dead letter: %v", letter.Header)
+	}
+	events1, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events1.GetMsg(ctx, 1); err != nil {
+		t.Fatalf("the poison left the events stream: %v", err)
+	}
+	if len(mem.ids()) != 0 {
+		t.Fatalf("a poison was stored: %v", mem.ids())
+	}
+	if _, err := deadletter.Replay(ctx, js, letter.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if ids := mem.ids(); len(ids) != 400 || ids["kept-399"] != 1 {
+			return fmt.Errorf("stored %d events", len(ids))
+		}
+		return nil
+	})
+	if _, err := events1.GetMsg(ctx, 1); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("the replayed poison's original is still in the stream: %v", err)
+	}
+	if dl := deadLetters(t, js); len(dl) != 0 {
+		t.Errorf("dead letters after the replay: %d", len(dl))
+	}
 }
 
 // TestIngestRecordsAreStoredAsTheirJSON: events ingest published in the

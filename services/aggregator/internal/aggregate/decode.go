@@ -41,8 +41,9 @@ type decoded struct {
 	dead    []*nats.Msg
 	// refused is true when no event of the message was stored: once its dead
 	// letters are kept, the message is removed from the stream, so a rebuild
-	// does not meet it again.
-	refused bool
+	// does not meet it again; unless kept (a poison, never read: nothing
+	// says its events are wrong, and it is their only whole copy).
+	refused, kept bool
 }
 
 // decoder turns messages into records, checking each event as SPEC §4 says.
@@ -64,7 +65,7 @@ func (d decoder) decode(msg jetstream.Msg) decoded {
 	}
 	seq := md.Sequence.Stream
 	whole := func(reason string) decoded {
-		return decoded{refused: true, dead: []*nats.Msg{deadLetter(msg.Subject(), seq, 0, "", msg.Data(), reason)}}
+		return decoded{refused: true, dead: []*nats.Msg{wholeLetter(msg, seq, reason)}}
 	}
 	origin, ok := stream.OriginOf(msg.Subject())
 	if !ok {
@@ -194,6 +195,17 @@ func deadLetter(subject string, seq uint64, pos int, eventType string, body []by
 	}
 	m.Data = body
 	return m
+}
+
+// wholeLetter is the dead letter of a message refused as a whole: it also
+// keeps the headers that say what the body is (wire.KindHeaders), so a replay
+// sends a batch or a binary-mode event again as one.
+func wholeLetter(msg jetstream.Msg, seq uint64, reason string) *nats.Msg {
+	dl := deadLetter(msg.Subject(), seq, 0, "", msg.Data(), reason)
+	for k, v := range wire.KindHeaders(msg.Headers()) {
+		dl.Header[k] = v
+	}
+	return dl
 }
 
 // cut shortens s to at most n bytes on a UTF-8 boundary, marking the cut,

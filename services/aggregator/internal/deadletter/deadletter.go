@@ -14,7 +14,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"kaoping/pkg/event"
 	"kaoping/pkg/stream"
+	"kaoping/pkg/wire"
 )
 
 // Letter is one dead letter.
@@ -91,11 +93,15 @@ var (
 
 // Replay publishes dead letter seq again into the events stream, on its
 // source's subject kaoping.events.<name> (so it is checked again, also when
-// ingest first published it), and deletes it from the dead letters. It
-// carries no message id: the original id may still be inside the duplicate
-// window, and a copy that does get stored twice is dropped by the queries. If
-// it is still invalid, the aggregator dead-letters it again with the current
-// reason.
+// ingest first published it), and deletes it from the dead letters. A letter
+// of a message refused whole goes out with the headers that said what its
+// body was (a batch, a binary-mode event). A poison's letter (the original
+// kept in the events stream) sends the original again whole, read from the
+// events stream (ingest's record form as the JSON batch of its events), and
+// then deletes the original, which the copy replaces. It carries no message
+// id: the original id may still be inside the duplicate window, and a copy
+// that does get stored twice is dropped by the queries. If it is still
+// invalid, the aggregator dead-letters it again with the current reason.
 func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
 	s, err := js.Stream(ctx, stream.DeadLetterStream)
 	if err != nil {
@@ -108,21 +114,80 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 	if err != nil {
 		return 0, err
 	}
-	if m.Header.Get(stream.HeaderBodySize) != "" {
-		return 0, ErrCut
-	}
 	subject := m.Header.Get(stream.HeaderOriginalSubject)
 	if o, ok := stream.OriginOf(subject); ok {
 		subject = stream.SourceSubject(o.Name)
 	}
 	out := nats.NewMsg(subject)
-	out.Data = m.Data
+	out.Header, out.Data = wire.KindHeaders(m.Header), m.Data
+	var original uint64 // the events stream's copy, deleted once replayed
+	if m.Header.Get(stream.HeaderOriginalKept) != "" {
+		original, _ = strconv.ParseUint(m.Header.Get(stream.HeaderOriginalSeq), 10, 64)
+		found, err := originalMsg(ctx, js, original, out)
+		if err != nil {
+			return 0, err
+		}
+		if !found {
+			original = 0 // gone (deleted, or expired): the letter is all there is
+		}
+	}
+	if original == 0 && m.Header.Get(stream.HeaderBodySize) != "" {
+		return 0, ErrCut
+	}
 	ack, err := js.PublishMsg(ctx, out)
 	if err != nil {
 		return 0, fmt.Errorf("replay %d: %w", seq, err)
+	}
+	if original != 0 {
+		if err := deleteEvent(ctx, js, original); err != nil {
+			return ack.Sequence, fmt.Errorf("replayed as %d but its original %d not deleted (a copy, dropped by the queries): %w", ack.Sequence, original, err)
+		}
 	}
 	if err := s.DeleteMsg(ctx, seq); err != nil {
 		return ack.Sequence, fmt.Errorf("replayed as %d but not deleted: %w", ack.Sequence, err)
 	}
 	return ack.Sequence, nil
+}
+
+// originalMsg fills out with the events stream's message seq, whole: its kind
+// headers and body, or for ingest's record form the JSON batch of its events
+// (the record form means nothing on a source's subject). It reports false
+// when the stream no longer holds the message.
+func originalMsg(ctx context.Context, js jetstream.JetStream, seq uint64, out *nats.Msg) (bool, error) {
+	events, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		return false, fmt.Errorf("events stream: %w", err)
+	}
+	m, err := events.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("original %d: %w", seq, err)
+	}
+	out.Header, out.Data = wire.KindHeaders(m.Header), m.Data
+	if wire.IsRecords(m.Header) {
+		records, err := event.ReadRecords(string(m.Data), nil)
+		if err != nil {
+			return false, fmt.Errorf("original %d: %w", seq, err)
+		}
+		raws := make([]json.RawMessage, len(records))
+		for i, r := range records {
+			raws[i] = json.RawMessage(r.Raw)
+		}
+		out.Header = nats.Header{"Content-Type": {wire.MediaBatch}}
+		out.Data, _ = wire.Batch(raws)
+	}
+	return true, nil
+}
+
+func deleteEvent(ctx context.Context, js jetstream.JetStream, seq uint64) error {
+	events, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		return err
+	}
+	if err := events.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return err
+	}
+	return nil
 }
