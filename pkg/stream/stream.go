@@ -177,6 +177,19 @@ func SourceSubject(name string) string { return EventsSubjectPrefix + name }
 // IngestSubject is the subject ingest publishes a source's accepted events on.
 func IngestSubject(name string) string { return IngestSubjectPrefix + name }
 
+// DeleteEvent removes message seq from the events stream; one already gone
+// is no error.
+func DeleteEvent(ctx context.Context, js jetstream.JetStream, seq uint64) error {
+	s, err := js.Stream(ctx, EventsStream)
+	if err == nil {
+		err = s.DeleteMsg(ctx, seq)
+	}
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Origin is where a message of the events stream comes from.
 type Origin struct {
 	// Name is the source's name, the token after the prefix.

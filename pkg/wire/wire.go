@@ -104,12 +104,16 @@ func KindOf(h nats.Header) Kind {
 func KindHeaders(h nats.Header) nats.Header {
 	out := nats.Header{}
 	for k, vals := range h {
-		if strings.EqualFold(k, "Content-Type") || (len(k) > 3 && strings.EqualFold(k[:3], "ce-")) {
+		if strings.EqualFold(k, "Content-Type") || isAttribute(k) {
 			out[k] = append([]string(nil), vals...)
 		}
 	}
 	return out
 }
+
+// isAttribute reports whether header k carries a CloudEvents attribute
+// (binary mode: ce-<name>, any case).
+func isAttribute(k string) bool { return len(k) > 3 && strings.EqualFold(k[:3], "ce-") }
 
 // ErrNotBatch means a batch message's body is not a JSON array of objects.
 var ErrNotBatch = errors.New("a batch message must be a JSON array of structured events")
@@ -133,7 +137,7 @@ func Split(h nats.Header, body []byte) ([]Item, error) {
 	case Binary:
 		attrs := make(map[string]string)
 		for k, vals := range h {
-			if len(k) > 3 && strings.EqualFold(k[:3], "ce-") && len(vals) > 0 {
+			if isAttribute(k) && len(vals) > 0 {
 				attrs[strings.ToLower(k[3:])] = vals[0]
 			}
 		}

@@ -339,11 +339,7 @@ func (a *Aggregator) flush(ctx context.Context, b *batch) {
 // remove deletes a message none of whose events was stored: its dead letters
 // hold what it carried, and a rebuild must not meet it again.
 func (a *Aggregator) remove(ctx context.Context, seq uint64) {
-	s, err := a.js.Stream(ctx, stream.EventsStream)
-	if err == nil {
-		err = s.DeleteMsg(ctx, seq)
-	}
-	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+	if err := stream.DeleteEvent(ctx, a.js, seq); err != nil {
 		a.log.Warn("refused message not removed from the stream", "seq", seq, "err", err)
 	}
 }

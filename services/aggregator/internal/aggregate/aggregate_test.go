@@ -228,11 +228,29 @@ func TestPoisonAfterBoundedDeliveries(t *testing.T) {
 			return fmt.Errorf("stored %v", ids)
 		}
 		dl := deadLetters(t, js)
-		if len(dl) != 1 || !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "poison") {
+		if len(dl) != 1 || !strings.Contains(dl[0].Header.Get(stream.HeaderReason), "poison") || wire.KindOf(dl[0].Header) != wire.BatchOf {
 			return fmt.Errorf("dead letters %v", dl)
 		}
 		return nil
 	})
+	// Replayed, the batch is sent again whole on its subject, checked and
+	// stored; its original, a source's own message, is deleted.
+	if _, err := deadletter.Replay(ctx, js, deadLetters(t, js)[0].Sequence); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if ids := mem.ids(); ids["crashes-1"] != 1 {
+			return fmt.Errorf("stored %v", ids)
+		}
+		return nil
+	})
+	events, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events.GetMsg(ctx, 1); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("the replayed poison's original is still in the stream: %v", err)
+	}
 }
 
 // TestAPoisonIsKeptAndReplayedWhole: a message of ingest's, larger than a
@@ -240,7 +258,7 @@ func TestPoisonAfterBoundedDeliveries(t *testing.T) {
 // poison, stays in the events stream (its events were acknowledged); its dead
 // letter says so and keeps the headers of its kind; a replay sends its events
 // again whole, as a JSON batch on the source's subject, where they are
-// checked and stored, and the original is deleted.
+// checked and stored, and the original stays.
 func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
@@ -307,11 +325,16 @@ func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := events1.GetMsg(ctx, 1); !errors.Is(err, jetstream.ErrMsgNotFound) {
-		t.Errorf("the replayed poison's original is still in the stream: %v", err)
+	// Ingest's original stays: its events were acknowledged, and a copy on
+	// the source's subject may be refused where they were not.
+	if _, err := events1.GetMsg(ctx, 1); err != nil {
+		t.Errorf("the replayed poison's original left the stream: %v", err)
 	}
 	if dl := deadLetters(t, js); len(dl) != 0 {
 		t.Errorf("dead letters after the replay: %d", len(dl))
+	}
+	if _, err := deadletter.Replay(ctx, js, letter.Sequence); !errors.Is(err, deadletter.ErrNotFound) {
+		t.Errorf("a second replay of the letter: %v", err)
 	}
 }
 

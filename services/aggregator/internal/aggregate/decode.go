@@ -199,14 +199,29 @@ func deadLetter(subject string, seq uint64, pos int, eventType string, body []by
 
 // wholeLetter is the dead letter of a message refused as a whole: it also
 // keeps the headers that say what the body is (wire.KindHeaders), so a replay
-// sends a batch or a binary-mode event again as one.
+// sends a batch or a binary-mode event again as one; unless they are longer
+// than maxKindHeaderBytes, which would let the letter outgrow a message.
 func wholeLetter(msg jetstream.Msg, seq uint64, reason string) *nats.Msg {
 	dl := deadLetter(msg.Subject(), seq, 0, "", msg.Data(), reason)
-	for k, v := range wire.KindHeaders(msg.Headers()) {
+	kind, n := wire.KindHeaders(msg.Headers()), 0
+	for k, vals := range kind {
+		for _, v := range vals {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n > maxKindHeaderBytes {
+		dl.Header.Set(stream.HeaderReason, cut(reason+" (its headers, "+strconv.Itoa(n)+" bytes, were not kept)", maxReasonBytes))
+		return dl
+	}
+	for k, v := range kind {
 		dl.Header[k] = v
 	}
 	return dl
 }
+
+// maxKindHeaderBytes bounds the headers a whole message's letter keeps: with
+// the reason and a body cut to 64 KiB it still fits any message.
+const maxKindHeaderBytes = 8 << 10
 
 // cut shortens s to at most n bytes on a UTF-8 boundary, marking the cut,
 // and keeps it on one line (it travels in a header).

@@ -95,13 +95,17 @@ var (
 // source's subject kaoping.events.<name> (so it is checked again, also when
 // ingest first published it), and deletes it from the dead letters. A letter
 // of a message refused whole goes out with the headers that said what its
-// body was (a batch, a binary-mode event). A poison's letter (the original
-// kept in the events stream) sends the original again whole, read from the
-// events stream (ingest's record form as the JSON batch of its events), and
-// then deletes the original, which the copy replaces. It carries no message
-// id: the original id may still be inside the duplicate window, and a copy
-// that does get stored twice is dropped by the queries. If it is still
-// invalid, the aggregator dead-letters it again with the current reason.
+// body was (a batch, a binary-mode event); ingest's record form, which means
+// nothing on a source's subject, as the JSON batch of its events. A poison's
+// letter (the original kept in the events stream) sends the original again
+// whole, read from the events stream. That original is deleted afterwards only
+// when it came from a source's own subject: the copy is then checked exactly
+// as it would have been. One of ingest's stays: its events were acknowledged,
+// and the copy may be refused where they were not (a source renamed since);
+// a rebuild stores them, and the copy, when it is stored too, is a second copy
+// the queries drop. The copy carries no message id: the original id may still
+// be inside the duplicate window. If it is still invalid, the aggregator
+// dead-letters it again with the current reason.
 func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
 	s, err := js.Stream(ctx, stream.DeadLetterStream)
 	if err != nil {
@@ -114,80 +118,73 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 	if err != nil {
 		return 0, err
 	}
-	subject := m.Header.Get(stream.HeaderOriginalSubject)
-	if o, ok := stream.OriginOf(subject); ok {
-		subject = stream.SourceSubject(o.Name)
+	origin, known := stream.OriginOf(m.Header.Get(stream.HeaderOriginalSubject))
+	out := nats.NewMsg(m.Header.Get(stream.HeaderOriginalSubject))
+	if known {
+		out.Subject = stream.SourceSubject(origin.Name)
 	}
-	out := nats.NewMsg(subject)
-	out.Header, out.Data = wire.KindHeaders(m.Header), m.Data
-	var original uint64 // the events stream's copy, deleted once replayed
+	header, body := wire.KindHeaders(m.Header), m.Data
+	whole := false // the body is the original's, read from the events stream
+	var original uint64
 	if m.Header.Get(stream.HeaderOriginalKept) != "" {
 		original, _ = strconv.ParseUint(m.Header.Get(stream.HeaderOriginalSeq), 10, 64)
-		found, err := originalMsg(ctx, js, original, out)
-		if err != nil {
+		if kept, err := originalMsg(ctx, js, original); err != nil {
 			return 0, err
-		}
-		if !found {
-			original = 0 // gone (deleted, or expired): the letter is all there is
+		} else if kept != nil {
+			header, body, whole = wire.KindHeaders(kept.Header), kept.Data, true
 		}
 	}
-	if original == 0 && m.Header.Get(stream.HeaderBodySize) != "" {
+	if !whole && m.Header.Get(stream.HeaderBodySize) != "" {
 		return 0, ErrCut
+	}
+	if out.Header, out.Data, err = asSent(header, body); err != nil {
+		return 0, fmt.Errorf("dead letter %d: %w", seq, err)
 	}
 	ack, err := js.PublishMsg(ctx, out)
 	if err != nil {
 		return 0, fmt.Errorf("replay %d: %w", seq, err)
 	}
-	if original != 0 {
-		if err := deleteEvent(ctx, js, original); err != nil {
-			return ack.Sequence, fmt.Errorf("replayed as %d but its original %d not deleted (a copy, dropped by the queries): %w", ack.Sequence, original, err)
-		}
-	}
 	if err := s.DeleteMsg(ctx, seq); err != nil {
 		return ack.Sequence, fmt.Errorf("replayed as %d but not deleted: %w", ack.Sequence, err)
+	}
+	if whole && known && !origin.ViaIngest {
+		// Best effort: an original left behind is a copy the queries drop.
+		_ = stream.DeleteEvent(ctx, js, original)
 	}
 	return ack.Sequence, nil
 }
 
-// originalMsg fills out with the events stream's message seq, whole: its kind
-// headers and body, or for ingest's record form the JSON batch of its events
-// (the record form means nothing on a source's subject). It reports false
-// when the stream no longer holds the message.
-func originalMsg(ctx context.Context, js jetstream.JetStream, seq uint64, out *nats.Msg) (bool, error) {
+// originalMsg is the events stream's message seq, nil when the stream no
+// longer holds it.
+func originalMsg(ctx context.Context, js jetstream.JetStream, seq uint64) (*jetstream.RawStreamMsg, error) {
 	events, err := js.Stream(ctx, stream.EventsStream)
 	if err != nil {
-		return false, fmt.Errorf("events stream: %w", err)
+		return nil, fmt.Errorf("events stream: %w", err)
 	}
 	m, err := events.GetMsg(ctx, seq)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("original %d: %w", seq, err)
+		return nil, fmt.Errorf("original %d: %w", seq, err)
 	}
-	out.Header, out.Data = wire.KindHeaders(m.Header), m.Data
-	if wire.IsRecords(m.Header) {
-		records, err := event.ReadRecords(string(m.Data), nil)
-		if err != nil {
-			return false, fmt.Errorf("original %d: %w", seq, err)
-		}
-		raws := make([]json.RawMessage, len(records))
-		for i, r := range records {
-			raws[i] = json.RawMessage(r.Raw)
-		}
-		out.Header = nats.Header{"Content-Type": {wire.MediaBatch}}
-		out.Data, _ = wire.Batch(raws)
-	}
-	return true, nil
+	return m, nil
 }
 
-func deleteEvent(ctx context.Context, js jetstream.JetStream, seq uint64) error {
-	events, err := js.Stream(ctx, stream.EventsStream)
+// asSent is a body with the headers of its kind as a source sends it: ingest's
+// record form becomes the JSON batch of its events.
+func asSent(header nats.Header, body []byte) (nats.Header, []byte, error) {
+	if !wire.IsRecords(header) {
+		return header, body, nil
+	}
+	records, err := event.ReadRecords(string(body), nil)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := events.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return err
+	raws := make([]json.RawMessage, len(records))
+	for i, r := range records {
+		raws[i] = json.RawMessage(r.Raw)
 	}
-	return nil
+	batch, _ := wire.Batch(raws)
+	return nats.Header{"Content-Type": {wire.MediaBatch}}, batch, nil
 }
