@@ -33,9 +33,9 @@ type explanationJSON struct {
 	// The peer group's median and best score and its top ten, among all the
 	// peers of the level (SPEC §6: a viewer's explanation shows them too,
 	// names of peers outside its subtree included); set by GET …/scores.
-	PeerMedian json.RawMessage `json:"peer_median,omitempty"`
-	PeerBest   json.RawMessage `json:"peer_best,omitempty"`
-	PeerTop    []peerTopJSON   `json:"peer_top,omitempty"`
+	PeerMedian json.RawMessage `json:"peer_median"`
+	PeerBest   json.RawMessage `json:"peer_best"`
+	PeerTop    []peerTopJSON   `json:"peer_top"`
 	// Band and Labels are the subject's peer band (its rank counts within
 	// it) and labels, for a model that declares them (docs/models.md).
 	Band   string          `json:"band,omitempty"`

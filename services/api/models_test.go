@@ -115,7 +115,7 @@ func TestRankingsServeOneModelAtATime(t *testing.T) {
 		}
 	}
 	code, _, page = f.get("/units/s1?period=2026Q3&model=kp-hotline-3rate-2026.1")
-	if code != 200 || !strings.Contains(page, `format=md&amp;model=kp-hotline-3rate-2026.1`) {
+	if code != 200 || !strings.Contains(page, `format=md&amp;model=kp-hotline-3rate-2026.1`) || !strings.Contains(page, `period=2026Q3&model=kp-hotline-3rate-2026.1`) {
 		t.Errorf("three-rate unit page = %d, its report links lack the model:\n%s", code, page)
 	}
 	// city-x is not built in: its explanation shows the weights of the file
@@ -123,6 +123,12 @@ func TestRankingsServeOneModelAtATime(t *testing.T) {
 	code, _, body := f.get("/v1/units/s1/scores?period=2026Q3&model=city-x")
 	if code != 200 || !strings.Contains(body, `"model":"city-x"`) || !strings.Contains(body, `"weight":30`) {
 		t.Errorf("city-x explanation = %d %s", code, body)
+	}
+	// In English the links keep the language (the template writes "&lang=en"
+	// after the values it escapes, not a value of its own: that was %26lang%3den).
+	code, _, page = f.get("/units/s1?period=2026Q3&lang=en")
+	if code != 200 || !strings.Contains(page, `href="/units/d?period=2026Q3&lang=en"`) || !strings.Contains(page, `?lang=en"><code>`) {
+		t.Errorf("English unit page = %d, its links lose the language:\n%s", code, page)
 	}
 	code, _, body = f.get("/v1/units/s1/scores?period=2026Q3&model=kp-hotline-3rate-2026.1")
 	if code != 200 || !strings.Contains(body, `"exact":"67/90"`) || !strings.Contains(body, `"weight":40`) {

@@ -35,14 +35,11 @@ type rankingsPage struct {
 	Periods, Levels      []string
 	Subjects, Indicators []string
 	Model, RunID, Status string
-	// ModelParam is the model= the page was asked with ("" for the
-	// default): its filters, links and downloads keep it.
-	ModelParam         string
-	AsOf, PrevPeriod   string
-	Total              int
-	Rows               []rankingLine
-	CSV, XLSX          string
-	PrevPage, NextPage string
+	AsOf, PrevPeriod     string
+	Total                int
+	Rows                 []rankingLine
+	CSV, XLSX            string
+	PrevPage, NextPage   string
 }
 
 // rankingsPage answers GET /: a ranking with filters for period (the newest
@@ -54,7 +51,12 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	l := text.FromQuery(q)
 	rq := rankingQuery{Period: q.Get("period"), Level: cmpOr(q.Get("level"), "street"), Subject: cmpOr(q.Get("subject"), scoring.SubjectUnit), Run: q.Get("run")}
-	periods, err := h.store.RunPeriods(r.Context(), scoring.DefaultVersion)
+	version, err := requestModel(q)
+	if err != nil {
+		h.pageFail(w, r, err)
+		return
+	}
+	periods, err := h.store.RunPeriods(r.Context(), cmpOr(version, scoring.DefaultVersion))
 	if err != nil {
 		h.pageFail(w, r, err)
 		return
@@ -74,11 +76,6 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, obs.Errorf(http.StatusBadRequest, "%s", "level must be one of "+strings.Join(ranking.Levels, ", ")))
 		return
 	}
-	version, err := requestModel(q)
-	if err != nil {
-		h.pageFail(w, r, err)
-		return
-	}
 	s, err := h.servedRun(r.Context(), rq.Period, rq.Run, version)
 	if err != nil {
 		h.pageFail(w, r, err)
@@ -96,7 +93,7 @@ func (h *handlers) rankingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := rankingsPage{pageBase: newPageBase(r, l.T("rankings")), Q: rq, Periods: periods, Levels: ranking.Levels,
 		Subjects: []string{scoring.SubjectUnit, scoring.SubjectCadre}, Indicators: scoring.Indicators,
-		Model: s.run.Model, ModelParam: q.Get("model"), RunID: s.run.ID, Status: s.status, AsOf: time.Unix(0, s.run.AsOfNs).In(s.model.Location).Format("2006-01-02 15:04"), Total: total}
+		Model: s.run.Model, RunID: s.run.ID, Status: s.status, AsOf: time.Unix(0, s.run.AsOfNs).In(s.model.Location).Format("2006-01-02 15:04"), Total: total}
 	if !slices.Contains(p.Periods, rq.Period) {
 		p.Periods = append([]string{rq.Period}, p.Periods...)
 	}

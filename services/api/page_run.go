@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"kaoping/pkg/obs"
+	"kaoping/pkg/scoring"
 	"kaoping/pkg/store"
 	"kaoping/services/api/internal/review"
 	"kaoping/services/api/internal/text"
@@ -79,6 +80,9 @@ func (h *handlers) runPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := runPage{pageBase: newPageBase(r, l.T("run_page")+" "+run.ID), Run: run}
+	if run.Model != scoring.DefaultVersion { // its period's link shows this run's model
+		p.ModelParam = run.Model
+	}
 	var s served
 	if run.Status == store.StatusDone {
 		if s, err = h.servedRun(r.Context(), run.Period, run.ID, ""); err != nil {

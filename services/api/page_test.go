@@ -97,7 +97,7 @@ func TestSignIn(t *testing.T) {
 	// being the sign-in form that brings the browser back here.
 	for _, tok := range []string{"", "wrong"} {
 		code, hdr, body := f.getAs(tok, "/units/s02?period=2026Q2")
-		if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") ||
+		if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || hdr.Get("WWW-Authenticate") == "" ||
 			!strings.Contains(body, `name="token"`) || !strings.Contains(body, `name="next" value="/units/s02?period=2026Q2"`) {
 			t.Fatalf("page with token %q = %d %v %s", tok, code, hdr, body)
 		}

@@ -81,6 +81,9 @@ type pageBase struct {
 	// LangQuery ("?lang=en" or "") and LangAmp ("&lang=en" or "") keep the
 	// language in links; OtherLang is this page in the other language.
 	LangQuery, LangAmp, OtherLang string
+	// ModelParam is the model= a page was asked with ("" for none): its
+	// template's links keep it (keepModel, the links written in Go).
+	ModelParam string
 }
 
 func newPageBase(r *http.Request, title string) pageBase {
@@ -97,6 +100,7 @@ func newPageBase(r *http.Request, title string) pageBase {
 	} else {
 		other.Set("lang", "en")
 	}
+	b.ModelParam = q.Get("model")
 	b.OtherLang = r.URL.Path
 	if enc := other.Encode(); enc != "" {
 		b.OtherLang += "?" + enc
@@ -158,6 +162,7 @@ func (h *handlers) signedIn(tokens *auth.Tokens, next http.Handler) http.Handler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := auth.Identify(tokens, r); !ok {
 			l := text.FromQuery(r.URL.Query())
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kaoping"`)
 			h.render(w, r, http.StatusUnauthorized, "signin", signinPage{pageBase: newPageBase(r, l.T("signin")), Next: localPath(r.URL.RequestURI())})
 			return
 		}

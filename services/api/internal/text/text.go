@@ -146,7 +146,7 @@ var table = map[string][2]string{
 	"before":         {"之前", "before"},
 	"after":          {"之后", "after"},
 	"events":         {"相关事件", "events"},
-	"no_diff":        {"差异尚未生成：计分服务首次被问及该批次差异时生成并保存（GET /v1/runs/{id}/diff）。", "The diff has not been made yet: the scorer makes and stores it the first time it is asked (GET /v1/runs/{id}/diff)."},
+	"no_diff":        {"差异尚未生成：更正批次的差异在批次结束时生成并保存，其他批次在计分服务首次被问及时生成（GET /v1/runs/{id}/diff）。", "The diff has not been made yet: a correction run's is made and stored as the run ends, any other run's the first time the scorer is asked (GET /v1/runs/{id}/diff)."},
 	"no_changes":     {"没有变化", "no changes"},
 	"signin":         {"登录", "Sign in"},
 	"signout":        {"退出", "Sign out"},
