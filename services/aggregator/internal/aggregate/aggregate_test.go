@@ -467,6 +467,51 @@ func TestIngestEventsOutliveTheirSourcesRegistration(t *testing.T) {
 	}
 }
 
+// TestIngestMessagesRefusedWholeStay: a message of ingest's that this
+// aggregator cannot read at all (a record form of a later version, a batch
+// that is not an array) is dead-lettered but stays in the events stream:
+// ingest acknowledged its events. A source's own such message is removed.
+func TestIngestMessagesRefusedWholeStay(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	for _, m := range []*nats.Msg{
+		{Subject: stream.IngestSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaRecords}}, Data: []byte("\x7fa later form")},
+		{Subject: stream.IngestSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(`{"not":"an array"}`)},
+		{Subject: stream.SourceSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(`{"not":"an array"}`)},
+	} {
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem := &memory{}
+	stop := start(t, js, mem, Options{})
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if dl := deadLetters(t, js); len(dl) != 3 {
+			return fmt.Errorf("%d dead letters", len(dl))
+		}
+		return nil
+	})
+	stop()
+	events, err := js.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq, kept := range map[uint64]bool{1: true, 2: true, 3: false} {
+		_, err := events.GetMsg(ctx, seq)
+		if kept != (err == nil) {
+			t.Errorf("message %d in the stream: %v, want kept %v", seq, err, kept)
+		}
+	}
+	for _, dl := range deadLetters(t, js) {
+		viaIngest := strings.HasPrefix(dl.Header.Get(stream.HeaderOriginalSubject), stream.IngestSubjectPrefix)
+		if (dl.Header.Get(stream.HeaderOriginalKept) != "") != viaIngest || dl.Header.Get("Content-Type") == "" {
+			t.Errorf("dead letter of %s: %v", dl.Header.Get(stream.HeaderOriginalSubject), dl.Header)
+		}
+	}
+}
+
 func (m *memory) counts() (records, inserts int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -71,6 +71,18 @@ func (d decoder) decode(msg jetstream.Msg) decoded {
 	if !ok {
 		return whole(fmt.Sprintf("subject %q names no source (publish on %s<name>)", msg.Subject(), stream.EventsSubjectPrefix))
 	}
+	if origin.ViaIngest {
+		// Ingest acknowledged these events: a message of its refused whole
+		// (a record form of a version this aggregator does not know, a batch
+		// that is not an array) stays in the stream, its letter marked kept
+		// as a poison's is, for an aggregator that can read it (a rebuild
+		// after an upgrade) or a replay.
+		whole = func(reason string) decoded {
+			dl := wholeLetter(msg, seq, reason)
+			dl.Header.Set(stream.HeaderOriginalKept, "true")
+			return decoded{refused: true, kept: true, dead: []*nats.Msg{dl}}
+		}
+	}
 	// Ingest's events were acknowledged to their senders once stored: they
 	// are stored whatever this process's registry says of their source now
 	// (renamed, removed, or a registry file that differs from ingest's), never
