@@ -33,19 +33,7 @@ func TestOfficialCloudEventsSenderStraightToNATS(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	send := func(structured bool, id, typ string, at time.Time, data map[string]any) {
 		t.Helper()
-		e := cloudevents.NewEvent()
-		e.SetID(id)
-		e.SetSource("/sources/dev")
-		e.SetType(typ)
-		e.SetTime(at)
-		if err := e.SetData(cloudevents.ApplicationJSON, data); err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		if structured {
-			ctx = cloudevents.WithEncodingStructured(ctx)
-		}
-		if res := client.Send(ctx, e); cloudevents.IsUndelivered(res) || !cloudevents.IsACK(res) {
+		if res := sdkSend(t, client, structured, id, typ, at, data); cloudevents.IsUndelivered(res) || !cloudevents.IsACK(res) {
 			t.Fatalf("send %s: %v", id, res)
 		}
 	}
@@ -96,19 +84,7 @@ func TestOfficialCloudEventsSDKOverHTTP(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	send := func(structured bool, id, typ string, at time.Time, data map[string]any) {
 		t.Helper()
-		e := cloudevents.NewEvent()
-		e.SetID(id)
-		e.SetSource("/sources/dev")
-		e.SetType(typ)
-		e.SetTime(at)
-		if err := e.SetData(cloudevents.ApplicationJSON, data); err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		if structured {
-			ctx = cloudevents.WithEncodingStructured(ctx)
-		}
-		res := client.Send(ctx, e)
+		res := sdkSend(t, client, structured, id, typ, at, data)
 		var answer *cehttp.Result
 		if !cloudevents.IsACK(res) || !cloudevents.ResultAs(res, &answer) || answer.StatusCode != http.StatusOK {
 			t.Fatalf("send %s: %v", id, res)
@@ -159,4 +135,23 @@ func TestOfficialCloudEventsSDKOverHTTP(t *testing.T) {
 	if code != http.StatusOK || !contains(string(b), `"dead_letters":[]`) {
 		t.Errorf("dead letters: %d %s", code, b)
 	}
+}
+
+// sdkSend sends one event of the development source with an official SDK
+// client, in binary mode (the SDK's default) or structured mode.
+func sdkSend(t *testing.T, client cloudevents.Client, structured bool, id, typ string, at time.Time, data map[string]any) cloudevents.Result {
+	t.Helper()
+	e := cloudevents.NewEvent()
+	e.SetID(id)
+	e.SetSource("/sources/dev")
+	e.SetType(typ)
+	e.SetTime(at)
+	if err := e.SetData(cloudevents.ApplicationJSON, data); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if structured {
+		ctx = cloudevents.WithEncodingStructured(ctx)
+	}
+	return client.Send(ctx, e)
 }

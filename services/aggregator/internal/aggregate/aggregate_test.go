@@ -100,6 +100,25 @@ func start(t *testing.T, js jetstream.JetStream, store Inserter, opts Options) (
 	return func() { cancel(); <-done }
 }
 
+// diedHolding takes the stream's next message n times without acknowledging
+// it, as n aggregators that died holding it would have.
+func diedHolding(t *testing.T, js jetstream.JetStream, n int) {
+	t.Helper()
+	c, err := stream.EnsureAggregatorConsumer(context.Background(), js, stream.ConsumerConfig{AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		b, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range b.Messages() {
+			_ = m.Nak()
+		}
+	}
+}
+
 func responded(id string) string {
 	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"/sources/dev","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"C1"}}`, id)
 }
@@ -204,19 +223,7 @@ func TestPoisonAfterBoundedDeliveries(t *testing.T) {
 		Data: []byte("[" + responded("crashes-1") + "]")}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 { // three aggregators died holding it
-		b, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range b.Messages() {
-			_ = m.Nak()
-		}
-	}
+	diedHolding(t, js, 3)
 	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("dev"), Data: []byte(responded("behind"))}); err != nil {
 		t.Fatal(err)
 	}
@@ -279,19 +286,7 @@ func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
 	if err != nil || acks[len(acks)-1].Sequence != 1 {
 		t.Fatalf("published %v; want one message", err)
 	}
-	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 { // three aggregators died holding it
-		b, err := c.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range b.Messages() {
-			_ = m.Nak()
-		}
-	}
+	diedHolding(t, js, 3)
 	mem := &memory{}
 	stop := start(t, js, mem, Options{MaxDeliver: 3})
 	defer stop()
