@@ -333,6 +333,53 @@ func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
 	}
 }
 
+// TestAPoisonWhoseOriginalIsGoneReplaysFromItsLetter: when the stream no
+// longer holds a poison's original (deleted by hand, or past its limits),
+// a letter that kept the whole body is replayed from it, ingest's record form
+// as the JSON batch of its events.
+func TestAPoisonWhoseOriginalIsGoneReplaysFromItsLetter(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []event.Event
+	for i := range 3 {
+		e, err := v.Parse([]byte(responded(fmt.Sprintf("gone-%d", i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil); err != nil {
+		t.Fatal(err)
+	}
+	diedHolding(t, js, 3)
+	mem := &memory{}
+	stop := start(t, js, mem, Options{MaxDeliver: 3})
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if dl := deadLetters(t, js); len(dl) != 1 {
+			return fmt.Errorf("%d dead letters", len(dl))
+		}
+		return nil
+	})
+	if err := stream.DeleteEvent(ctx, js, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := deadletter.Replay(ctx, js, deadLetters(t, js)[0].Sequence); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if ids := mem.ids(); len(ids) != 3 || ids["gone-2"] != 1 {
+			return fmt.Errorf("stored %v", ids)
+		}
+		return nil
+	})
+}
+
 // TestIngestRecordsAreStoredAsTheirJSON: events ingest published in the
 // record form are stored with the columns the validator reads from their
 // JSON, the same as when ingest published the JSON itself (messages written
