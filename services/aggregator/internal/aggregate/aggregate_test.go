@@ -77,12 +77,18 @@ func (h *health) Set(check string, err error) {
 
 func start(t *testing.T, js jetstream.JetStream, store Inserter, opts Options) (stop func()) {
 	t.Helper()
+	return startWith(t, js, store, opts, "sources:\n  - source: /sources/dev\n    token: t\n    types: [\"*\"]\n")
+}
+
+// startWith is start with the source registry given as YAML.
+func startWith(t *testing.T, js jetstream.JetStream, store Inserter, opts Options, registry string) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c, err := stream.EnsureAggregatorConsumer(ctx, js, stream.ConsumerConfig{AckWait: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := sources.Parse([]byte("sources:\n  - source: /sources/dev\n    token: t\n    types: [\"*\"]\n"))
+	reg, err := sources.Parse([]byte(registry))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -550,6 +556,50 @@ func TestIngestMessagesRefusedWholeStay(t *testing.T) {
 		viaIngest := strings.HasPrefix(dl.Header.Get(stream.HeaderOriginalSubject), stream.IngestSubjectPrefix)
 		if (dl.Header.Get(stream.HeaderOriginalKept) != "") != viaIngest || dl.Header.Get("Content-Type") == "" {
 			t.Errorf("dead letter of %s: %v", dl.Header.Get(stream.HeaderOriginalSubject), dl.Header)
+		}
+	}
+}
+
+// TestAStraightEventIsCheckedAsIngestChecksIt: on a source's own subject
+// every event is checked as ingest checks it (SPEC §4): its source must be the
+// one registered for the subject's name, the source must be allowed its type,
+// and it may not be dated more than 5 minutes after it reached the stream.
+// Each failing event of a batch is dead-lettered with its reason; the others
+// are stored.
+func TestAStraightEventIsCheckedAsIngestChecksIt(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js := n.EnsureStreams(t, stream.Config{})
+	ctx := context.Background()
+	hotline := func(id, typ, at, data string) string {
+		return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"/sources/hotline","type":%q,"time":%q,"data":%s}`, id, typ, at, data)
+	}
+	soon := time.Now().Add(4 * time.Minute).UTC().Format(time.RFC3339)
+	late := time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)
+	body := "[" + strings.Join([]string{
+		hotline("ok", event.TypeComplaintResponded, "2026-07-01T09:00:00+08:00", `{"complaint_id":"C1"}`),
+		hotline("soon", event.TypeComplaintResponded, soon, `{"complaint_id":"C2"}`),
+		hotline("not-allowed", event.TypeIssueClosed, "2026-07-01T09:00:00+08:00", `{"issue_id":"I1"}`),
+		hotline("future", event.TypeComplaintResponded, late, `{"complaint_id":"C3"}`),
+		strings.Replace(hotline("other-source", event.TypeComplaintResponded, "2026-07-01T09:00:00+08:00", `{"complaint_id":"C4"}`), "/sources/hotline", "/sources/review", 1),
+	}, ",") + "]"
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.SourceSubject("hotline") + ".complaints", Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+	mem := &memory{}
+	stop := startWith(t, js, mem, Options{}, "sources:\n  - source: /sources/hotline\n    token: t\n    types: [kaoping.complaint.responded]\n"+
+		"  - source: /sources/review\n    token: r\n    types: [kaoping.review.rated]\n")
+	defer stop()
+	testkit.Eventually(t, 20*time.Second, func() error {
+		if ids := mem.ids(); len(ids) != 2 || ids["ok"] != 1 || ids["soon"] != 1 || len(deadLetters(t, js)) != 3 {
+			return fmt.Errorf("stored %v, %d dead letters", ids, len(deadLetters(t, js)))
+		}
+		return nil
+	})
+	want := map[string]string{"2": "may not send kaoping.issue.closed", "3": "more than 5m0s after ingestion", "4": `"/sources/review" is not "/sources/hotline"`}
+	for _, dl := range deadLetters(t, js) {
+		pos := dl.Header.Get(stream.HeaderOriginalPos)
+		if reason := dl.Header.Get(stream.HeaderReason); !strings.Contains(reason, want[pos]) {
+			t.Errorf("dead letter of position %s says %q, want %q", pos, reason, want[pos])
 		}
 	}
 }
