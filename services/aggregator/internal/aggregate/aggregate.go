@@ -284,9 +284,7 @@ func (a *Aggregator) decodeOrPoison(msg jetstream.Msg) decoded {
 		a.m.redeliveries.Inc()
 	}
 	if err == nil && md.NumDelivered > uint64(a.opts.MaxDeliver) {
-		dl := wholeLetter(msg, md.Sequence.Stream, "delivered "+itoa(md.NumDelivered)+" times without being stored: taken for poison; the message stays in the events stream")
-		dl.Header.Set(stream.HeaderOriginalKept, "true")
-		return decoded{refused: true, kept: true, dead: []*nats.Msg{dl}}
+		return keptWhole(msg, md.Sequence.Stream, "delivered "+itoa(md.NumDelivered)+" times without being stored: taken for poison; the message stays in the events stream")
 	}
 	return a.decoder.decode(msg)
 }

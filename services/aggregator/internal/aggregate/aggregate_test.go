@@ -125,6 +125,28 @@ func diedHolding(t *testing.T, js jetstream.JetStream, n int) {
 	}
 }
 
+// publishAsIngest validates raws, as ingest does, and publishes them in the
+// record form on ingest's subject for the source name, as ingest would; it
+// returns the events and their acks (one per event, in order).
+func publishAsIngest(t *testing.T, js jetstream.JetStream, name string, raws []string) ([]event.Event, []publish.Result) {
+	t.Helper()
+	v, err := event.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make([]event.Event, len(raws))
+	for i, raw := range raws {
+		if events[i], err = v.Parse([]byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acks, err := publish.PublishRecords(context.Background(), js, stream.IngestSubject(name), name, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events, acks
+}
+
 func responded(id string) string {
 	return fmt.Sprintf(`{"specversion":"1.0","id":%q,"source":"/sources/dev","type":"kaoping.complaint.responded","time":"2026-07-01T09:00:00+08:00","data":{"complaint_id":"C1"}}`, id)
 }
@@ -276,21 +298,12 @@ func TestAPoisonIsKeptAndReplayedWhole(t *testing.T) {
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
 	ctx := context.Background()
-	v, err := event.NewValidator()
-	if err != nil {
-		t.Fatal(err)
+	raws := make([]string, 400)
+	for i := range raws {
+		raws[i] = responded(fmt.Sprintf("kept-%03d", i))
 	}
-	var events []event.Event
-	for i := range 400 {
-		e, err := v.Parse([]byte(responded(fmt.Sprintf("kept-%03d", i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, e)
-	}
-	acks, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil)
-	if err != nil || acks[len(acks)-1].Sequence != 1 {
-		t.Fatalf("published %v; want one message", err)
+	if _, acks := publishAsIngest(t, js, "dev", raws); acks[len(acks)-1].Sequence != 1 {
+		t.Fatalf("published up to %d; want one message", acks[len(acks)-1].Sequence)
 	}
 	diedHolding(t, js, 3)
 	mem := &memory{}
@@ -347,21 +360,7 @@ func TestAPoisonWhoseOriginalIsGoneReplaysFromItsLetter(t *testing.T) {
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
 	ctx := context.Background()
-	v, err := event.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var events []event.Event
-	for i := range 3 {
-		e, err := v.Parse([]byte(responded(fmt.Sprintf("gone-%d", i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, e)
-	}
-	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil); err != nil {
-		t.Fatal(err)
-	}
+	publishAsIngest(t, js, "dev", []string{responded("gone-0"), responded("gone-1"), responded("gone-2")})
 	diedHolding(t, js, 3)
 	mem := &memory{}
 	stop := start(t, js, mem, Options{MaxDeliver: 3})
@@ -399,19 +398,11 @@ func TestIngestRecordsAreStoredAsTheirJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events []event.Event
-	var raws []string
-	for i := range 50 {
-		raw := responded(fmt.Sprintf("rec-%d", i))
-		e, err := v.Parse([]byte(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		events, raws = append(events, e), append(raws, raw)
+	raws := make([]string, 50)
+	for i := range raws {
+		raws[i] = responded(fmt.Sprintf("rec-%d", i))
 	}
-	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("dev"), "dev", events, nil); err != nil {
-		t.Fatal(err)
-	}
+	events, _ := publishAsIngest(t, js, "dev", raws)
 	// The same events as JSON, under other ids, as ingest once published them.
 	old := "[" + strings.ReplaceAll(strings.Join(raws, ","), `"id":"rec-`, `"id":"json-`) + "]"
 	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: stream.IngestSubject("dev"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte(old)}); err != nil {
@@ -472,24 +463,10 @@ func TestIngestEventsOutliveTheirSourcesRegistration(t *testing.T) {
 	n := testkit.StartNATS(t)
 	js := n.EnsureStreams(t, stream.Config{})
 	ctx := context.Background()
-	v, err := event.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
 	gone := func(id string) string {
 		return strings.Replace(responded(id), `"/sources/dev"`, `"/sources/gone"`, 1)
 	}
-	var events []event.Event
-	for i := range 3 {
-		e, err := v.Parse([]byte(gone(fmt.Sprintf("rec-%d", i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, e)
-	}
-	if _, err := publish.PublishRecords(ctx, js, stream.IngestSubject("gone"), "gone", events, nil); err != nil {
-		t.Fatal(err)
-	}
+	publishAsIngest(t, js, "gone", []string{gone("rec-0"), gone("rec-1"), gone("rec-2")})
 	for _, m := range []*nats.Msg{
 		{Subject: stream.IngestSubject("gone"), Header: nats.Header{"Content-Type": {wire.MediaBatch}}, Data: []byte("[" + gone("json-0") + "]")},
 		{Subject: stream.SourceSubject("gone"), Data: []byte(gone("straight-0"))},

@@ -71,27 +71,19 @@ func (d decoder) decode(msg jetstream.Msg) decoded {
 	if !ok {
 		return whole(fmt.Sprintf("subject %q names no source (publish on %s<name>)", msg.Subject(), stream.EventsSubjectPrefix))
 	}
-	if origin.ViaIngest {
-		// Ingest acknowledged these events: a message of its refused whole
-		// (a record form of a version this aggregator does not know, a batch
-		// that is not an array) stays in the stream, its letter marked kept
-		// as a poison's is, for an aggregator that can read it (a rebuild
-		// after an upgrade) or a replay.
-		whole = func(reason string) decoded {
-			dl := wholeLetter(msg, seq, reason)
-			dl.Header.Set(stream.HeaderOriginalKept, "true")
-			return decoded{refused: true, kept: true, dead: []*nats.Msg{dl}}
-		}
-	}
-	// Ingest's events were acknowledged to their senders once stored: they
-	// are stored whatever this process's registry says of their source now
-	// (renamed, removed, or a registry file that differs from ingest's), never
-	// dead-lettered and deleted for it. Only ingest may publish there (NATS permissions).
+	// Ingest's events were acknowledged to their senders once stored (and
+	// only ingest may publish there: NATS permissions). They are stored
+	// whatever this process's registry says of their source now (renamed,
+	// removed, or a registry file that differs from ingest's); a message of
+	// ingest's refused whole (a record form of a version this aggregator does
+	// not know, a batch that is not an array) stays in the stream, its letter
+	// marked kept as a poison's is, for an aggregator that can read it (a
+	// rebuild after an upgrade) or a replay.
 	var src *sources.Source
-	if !origin.ViaIngest {
-		if src, ok = d.registry.ByName(origin.Name); !ok {
-			return whole(fmt.Sprintf("source name %q of subject %q is not in the source registry", origin.Name, msg.Subject()))
-		}
+	if origin.ViaIngest {
+		whole = func(reason string) decoded { return keptWhole(msg, seq, reason) }
+	} else if src, ok = d.registry.ByName(origin.Name); !ok {
+		return whole(fmt.Sprintf("source name %q of subject %q is not in the source registry", origin.Name, msg.Subject()))
 	}
 	if origin.ViaIngest && wire.IsRecords(msg.Headers()) {
 		return decodeRecords(msg, seq, md.Timestamp, whole)
@@ -229,6 +221,15 @@ func wholeLetter(msg jetstream.Msg, seq uint64, reason string) *nats.Msg {
 		dl.Header[k] = v
 	}
 	return dl
+}
+
+// keptWhole refuses a message whole but keeps it in the events stream (a
+// poison, or one of ingest's this aggregator cannot read): its letter says
+// so (stream.HeaderOriginalKept), and a replay sends the original again.
+func keptWhole(msg jetstream.Msg, seq uint64, reason string) decoded {
+	dl := wholeLetter(msg, seq, reason)
+	dl.Header.Set(stream.HeaderOriginalKept, "true")
+	return decoded{refused: true, kept: true, dead: []*nats.Msg{dl}}
 }
 
 // maxKindHeaderBytes bounds the headers a whole message's letter keeps: with

@@ -124,17 +124,17 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 		out.Subject = stream.SourceSubject(origin.Name)
 	}
 	header, body := wire.KindHeaders(m.Header), m.Data
-	whole := false // the body is the original's, read from the events stream
+	fromStream := false // the body is the original's, read from the events stream
 	var original uint64
 	if m.Header.Get(stream.HeaderOriginalKept) != "" {
 		original, _ = strconv.ParseUint(m.Header.Get(stream.HeaderOriginalSeq), 10, 64)
 		if kept, err := originalMsg(ctx, js, original); err != nil {
 			return 0, err
 		} else if kept != nil {
-			header, body, whole = wire.KindHeaders(kept.Header), kept.Data, true
+			header, body, fromStream = wire.KindHeaders(kept.Header), kept.Data, true
 		}
 	}
-	if !whole && m.Header.Get(stream.HeaderBodySize) != "" {
+	if !fromStream && m.Header.Get(stream.HeaderBodySize) != "" {
 		return 0, ErrCut
 	}
 	if out.Header, out.Data, err = asSent(header, body); err != nil {
@@ -147,7 +147,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 	if err := s.DeleteMsg(ctx, seq); err != nil {
 		return ack.Sequence, fmt.Errorf("replayed as %d but not deleted: %w", ack.Sequence, err)
 	}
-	if whole && known && !origin.ViaIngest {
+	if fromStream && known && !origin.ViaIngest {
 		// Best effort: an original left behind is a copy the queries drop.
 		_ = stream.DeleteEvent(ctx, js, original)
 	}
